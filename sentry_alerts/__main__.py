@@ -1,0 +1,3 @@
+from sentry_alerts.cli import main
+
+main()

@@ -1,0 +1,95 @@
+"""The `sentry-alerts` command line: parses arguments and calls the library.
+
+Heavy modules (pydantic, requests, sentry_sdk, the emulator) are imported inside the commands,
+so that `sentry-alerts --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from sentry_alerts.errors import EXIT_ERROR, SentryAlertsError
+
+app = typer.Typer(
+    name="sentry-alerts",
+    help="Keep Sentry's performance alerts in code: validate, plan, apply, or write a manual guide.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+
+# Shared options. The token is read from the environment or the flag and never echoed.
+TokenOpt = Annotated[
+    str | None,
+    typer.Option("--token", envvar="SENTRY_AUTH_TOKEN", show_envvar=True, show_default=False,
+                 help="Sentry auth token (needs org:read and alerts:write)."),
+]
+UrlOpt = Annotated[
+    str,
+    typer.Option("--url", envvar="SENTRY_URL", show_envvar=True,
+                 help="Sentry base URL; for sentry.io the org's region is found automatically."),
+]
+OrgOpt = Annotated[
+    str | None,
+    typer.Option("--org", envvar="SENTRY_ORG", show_envvar=True,
+                 help="Organization slug (overrides the policy's `organization`)."),
+]
+DEFAULT_URL = "https://sentry.io/"
+
+
+def run_command(fn: Callable[[], int | None]) -> None:
+    """Run a command body: user-facing errors become `error: ...` and an exit code, never a
+    traceback."""
+    try:
+        code = fn() or 0
+    except SentryAlertsError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted; nothing further was sent to Sentry.", err=True)
+        raise typer.Exit(130) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Policy files or folders (searched recursively).")],
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Check policy files offline: syntax, types, keys, durations, windows, thresholds."""
+
+    def body() -> int:
+        from sentry_alerts.policy.validate import run_validate
+
+        return run_validate(paths, strict=strict, fmt=fmt, out=sys.stdout)
+
+    run_command(body)
+
+
+@app.command()
+def schema() -> None:
+    """Print the policy file's JSON Schema (for editors and yaml-language-server)."""
+
+    def body() -> int:
+        from sentry_alerts.policy.schema import schema_json
+
+        typer.echo(schema_json())
+        return 0
+
+    run_command(body)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

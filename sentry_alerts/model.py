@@ -1,0 +1,248 @@
+"""The backend-neutral model of one alert.
+
+Everything between the policy file and Sentry's JSON speaks these types:
+
+    policy file --(policy.load)--> AlertSpec  (what the user asked for, policy terms)
+    AlertSpec  --(Backend.materialize)--> Alert (desired, concrete dataset/aggregate/query)
+    Sentry JSON --(Backend.list_alerts)--> Alert (live, normalised)
+    diff(desired Alert, live Alert) --> plan
+
+An `Alert` is always in the policy's terms (milliseconds, window in minutes, Slack channel
+names with `#`), never in a backend's (seconds, floats, ids), so that the diff of a desired and
+a live alert shows only real changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+
+Statistic = Literal["p50", "p75", "p90", "p95", "p99", "avg", "max"]
+STATISTICS: tuple[str, ...] = ("p50", "p75", "p90", "p95", "p99", "avg", "max")
+
+# Concrete datasets. A policy may also say "auto"; a backend turns that into one of these.
+Dataset = Literal["spans", "metrics", "transactions"]
+DATASETS: tuple[str, ...] = ("spans", "metrics", "transactions")
+DatasetChoice = Literal["auto", "spans", "metrics", "transactions"]
+
+# Sentry's API names for our datasets.
+API_DATASET = {
+    "spans": "events_analytics_platform",
+    "metrics": "generic_metrics",
+    "transactions": "transactions",
+}
+DATASET_FROM_API = {v: k for k, v in API_DATASET.items()}
+
+# Window values Sentry's UI can show (minutes). Others are accepted by the API but break the UI
+# (getsentry/sentry#43548), so the policy only allows these.
+WINDOWS_MINUTES: tuple[int, ...] = (1, 5, 10, 15, 30, 60, 120, 240, 1440)
+
+
+@dataclass(frozen=True, order=True)
+class SlackTarget:
+    """A Slack channel (or `@user`). `channel` is normalised to start with `#` or `@`."""
+
+    channel: str
+    channel_id: str | None = None
+    workspace: str | None = None  # Slack workspace (integration) name; None = the only one
+
+    kind: Literal["slack"] = "slack"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "channel", normalise_channel(self.channel))
+
+    def describe(self) -> str:
+        where = f" ({self.workspace})" if self.workspace else ""
+        return f"Slack {self.channel}{where}"
+
+
+@dataclass(frozen=True, order=True)
+class EmailTarget:
+    """Email to a Sentry team (`team`: slug) or user (`user`: email address)."""
+
+    to: Literal["team", "user"]
+    name: str
+
+    kind: Literal["email"] = "email"
+
+    def describe(self) -> str:
+        return f"email {self.to}:{self.name}"
+
+
+Target = SlackTarget | EmailTarget
+
+
+def normalise_channel(channel: str) -> str:
+    """`ops`, `#ops`, ` #ops ` -> `#ops`; `@alice` stays a user."""
+    channel = channel.strip()
+    if channel.startswith("@"):
+        return channel
+    return "#" + channel.lstrip("#")
+
+
+def sort_targets(targets: tuple[Target, ...] | list[Target]) -> tuple[Target, ...]:
+    """Targets compare as a set: a stable order so echoes in another order are not a change."""
+    return tuple(sorted(set(targets), key=lambda t: (t.kind, t.describe())))
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    """One monitored transaction as the policy asks for it (after defaults are applied)."""
+
+    policy: str  # policy name (part of the ownership marker)
+    key: str  # stable key, unique within the policy
+    name: str  # rendered alert name
+    project: str  # Sentry project slug
+    transaction: str
+    statistic: Statistic
+    window_minutes: int
+    critical_ms: float
+    warning_ms: float | None = None
+    resolve_ms: float | None = None
+    environment: str | None = None
+    targets: tuple[Target, ...] = ()
+    owner: str | None = None  # "team:<slug>" or "user:<email>"
+    sla_statistic: Statistic | None = None
+    sla_ms: float | None = None
+    runbook: str | None = None
+    dataset: DatasetChoice = "auto"
+    # Where in the policy file this came from, for messages: (file, line).
+    source: tuple[str, int] | None = field(default=None, compare=False)
+
+    def marker(self) -> Marker:
+        return Marker(policy=self.policy, key=self.key)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The ownership marker: which policy and key manage an alert.
+
+    It is written into the alert's description, readable by a person in Slack and in
+    Sentry's UI, and parsed back so that only alerts this policy made are updated or deleted.
+    """
+
+    policy: str
+    key: str
+
+    def text(self) -> str:
+        return (
+            f"Managed by sentry-alerts (policy {self.policy}, key {self.key}). "
+            "Edit the policy file, not this alert: changes made here are overwritten."
+        )
+
+    @staticmethod
+    def find(description: str | None) -> Marker | None:
+        if not description:
+            return None
+        m = _MARKER_RE.search(description)
+        return Marker(policy=m.group(1), key=m.group(2)) if m else None
+
+
+# Policy names and keys are restricted to [A-Za-z0-9._-] by the policy validator, so the
+# marker parses unambiguously.
+_MARKER_RE = re.compile(r"Managed by sentry-alerts \(policy ([A-Za-z0-9._-]+), key ([A-Za-z0-9._-]+)\)")
+
+
+def describe_alert(spec: AlertSpec) -> str:
+    """The description sentry-alerts writes: what the SLA is, the runbook, and the marker."""
+    lines = []
+    if spec.sla_ms is not None:
+        lines.append(f"SLA: {spec.sla_statistic or spec.statistic} < {format_ms(spec.sla_ms)} for {spec.transaction}.")
+    if spec.runbook:
+        lines.append(f"Runbook: {spec.runbook}")
+    lines.append(spec.marker().text())
+    return "\n".join(lines)
+
+
+def quote_search_value(value: str) -> str:
+    """Quote a value for Sentry's search syntax: `"GET /api/x"`, with `"` and `\\` escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def aggregate_for(statistic: str, dataset: str) -> str:
+    column = "span.duration" if dataset == "spans" else "transaction.duration"
+    return f"{statistic}({column})"
+
+
+def query_for(transaction: str, dataset: str) -> str:
+    q = f"transaction:{quote_search_value(transaction)}"
+    return f"is_transaction:true {q}" if dataset == "spans" else q
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert, desired or live, in backend-neutral, policy terms.
+
+    Desired alerts come from `Backend.materialize(spec)`; live ones from `Backend.list_alerts()`.
+    The fields in `COMPARED_FIELDS` are what a plan diffs; the rest identify the alert.
+    """
+
+    name: str
+    project: str | None
+    environment: str | None
+    dataset: str  # "spans" | "metrics" | "transactions", or Sentry's raw name if unknown
+    aggregate: str
+    query: str
+    window_minutes: float
+    critical_ms: float | None
+    warning_ms: float | None
+    resolve_ms: float | None
+    targets: tuple[Target, ...]
+    owner: str | None
+    description: str
+
+    # Identity and management; not compared.
+    marker: Marker | None = None
+    remote_id: str | None = None
+    # An opaque token that changes whenever the live alert changes (e.g. dateModified);
+    # saved plans record it to detect staleness.
+    version: str | None = None
+    # Backend-private data needed to update or delete (e.g. trigger ids, workflow ids).
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def compared(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in COMPARED_FIELDS}
+
+    def with_identity(self, live: Alert) -> Alert:
+        """This desired alert carrying a live alert's identity (for an update)."""
+        return replace(self, remote_id=live.remote_id, version=live.version, extra=live.extra)
+
+
+COMPARED_FIELDS: tuple[str, ...] = (
+    "name",
+    "project",
+    "environment",
+    "dataset",
+    "aggregate",
+    "query",
+    "window_minutes",
+    "critical_ms",
+    "warning_ms",
+    "resolve_ms",
+    "targets",
+    "owner",
+    "description",
+)
+
+assert set(COMPARED_FIELDS) <= {f.name for f in fields(Alert)}
+
+
+def format_ms(value: float | None) -> str:
+    """750.0 -> '750 ms', 1500 -> '1500 ms', 0.5 -> '0.5 ms'; None -> 'none'."""
+    if value is None:
+        return "none"
+    return f"{value:g} ms"
+
+
+def format_window(minutes: float) -> str:
+    """5 -> '5m', 60 -> '1h', 1440 -> '24h'."""
+    m = int(minutes) if float(minutes).is_integer() else minutes
+    if isinstance(m, int) and m >= 60 and m % 60 == 0:
+        return f"{m // 60}h"
+    return f"{m}m"
+
+
+def format_targets(targets: tuple[Target, ...]) -> str:
+    return ", ".join(t.describe() for t in targets) if targets else "none"
