@@ -87,6 +87,15 @@ def schema() -> None:
     run_command(body)
 
 
+# --- emulator and demo commands ---
+
+
+# --- plan and apply commands ---
+
+
+# --- guide and monitoring-plan commands ---
+
+
 def main() -> None:
     app()
 
