@@ -210,6 +210,30 @@ class Alert:
         return replace(self, remote_id=live.remote_id, version=live.version, extra=live.extra)
 
 
+def desired_alert(spec: AlertSpec, dataset: str) -> Alert:
+    """The alert a spec asks for on a concrete dataset, in neutral terms.
+
+    Both backends, the manual guide and the monitoring plan use this one function, so what a
+    person is told to type is exactly what `apply` would create.
+    """
+    return Alert(
+        name=spec.name,
+        project=spec.project,
+        environment=spec.environment,
+        dataset=dataset,
+        aggregate=aggregate_for(spec.statistic, dataset),
+        query=query_for(spec.transaction, dataset),
+        window_minutes=spec.window_minutes,
+        critical_ms=spec.critical_ms,
+        warning_ms=spec.warning_ms,
+        resolve_ms=spec.resolve_ms,
+        targets=sort_targets(spec.targets),
+        owner=spec.owner,
+        description=describe_alert(spec),
+        marker=spec.marker(),
+    )
+
+
 COMPARED_FIELDS: tuple[str, ...] = (
     "name",
     "project",
