@@ -21,3 +21,32 @@ def reference_file(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"needs ../shared/reference/{name} beside the project (not present here)")
     return path
+
+
+# --- the Sentry emulator (sentry_alerts/emulator; docs/emulator.md) ---
+
+@pytest.fixture
+def emulator():
+    """A fresh emulator (default profile, default seed, short Slack task delay) on a free port.
+    Use `emulator.url`, the tokens in `sentry_alerts.emulator` (ADMIN_TOKEN, ...),
+    `emulator.faults`, `emulator.request_log`, `emulator.edit(...)`/`emulator.delete(...)`."""
+    from sentry_alerts.emulator import run_emulator
+
+    with run_emulator(slack_task_delay=0.05) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator_factory():
+    """Start emulators with other profiles/seeds/options: `emulator_factory(profile=..., seed=...,
+    **Emulator options)`; all are stopped after the test."""
+    from contextlib import ExitStack
+
+    from sentry_alerts.emulator import run_emulator
+
+    with ExitStack() as stack:
+        def start(profile=None, seed=None, **options):
+            options.setdefault("slack_task_delay", 0.05)
+            return stack.enter_context(run_emulator(profile=profile, seed=seed, **options))
+
+        yield start

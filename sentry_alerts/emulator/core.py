@@ -27,6 +27,8 @@ class Request:
     raw_body: bytes = b""
     token: str | None = None  # the bearer token, once authenticated
     scopes: frozenset[str] = frozenset()
+    user_id: int | None = None  # the token's user (for createdBy, permission checks)
+    route_name: str | None = None  # the matched route's name, e.g. "alert_rules.list"
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -121,3 +123,13 @@ class IdSequence:
             value = self._next
             self._next += 1
             return value
+
+    def peek(self) -> int:
+        """The id `next()` would return (for saving state)."""
+        with self._lock:
+            return self._next
+
+    def advance_past(self, used: int) -> None:
+        """Make sure later ids are greater than `used` (seeded or restored objects)."""
+        with self._lock:
+            self._next = max(self._next, used + 1)

@@ -1,0 +1,463 @@
+"""The emulator's HTTP server: sockets -> Request -> faults, rate limits, auth -> handler.
+
+One `Emulator` owns the state, the profile, the router, the faults and the request log, and
+runs a stdlib `ThreadingHTTPServer` on 127.0.0.1 in a background thread. Handlers are plain
+functions `handler(emu, req, **path_params) -> Response` registered by each handler module's
+`register(router)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import struct
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import yaml
+
+from sentry_alerts.emulator import alert_rules, lookups
+from sentry_alerts.emulator.core import JSON, ApiError, Request, Response, Route, Router
+from sentry_alerts.emulator.faults import FaultSet
+from sentry_alerts.emulator.pagination import page_number, paginate
+from sentry_alerts.emulator.profiles import Profile, RateLimit, get_profile
+from sentry_alerts.emulator.ratelimit import RateLimiter
+from sentry_alerts.emulator.state import EmulatorState, deep_merge
+
+try:  # the monitors API (detectors/workflows) is written separately
+    from sentry_alerts.emulator import monitors
+except ImportError:  # pragma: no cover - until monitors.py exists
+    monitors = None  # type: ignore[assignment]
+
+log = logging.getLogger("sentry_alerts.emulator")
+
+ADMIN_PREFIX = "/__emulator__/"
+DEFAULT_SEED = Path(__file__).with_name("default_seed.yaml")
+# The default seed's tokens (fake, emulator-only secrets).
+ADMIN_TOKEN = "sntryu_emulator_admin_0000000000000000"
+ALERTS_TOKEN = "sntryu_emulator_alerts_000000000000000"
+READ_ONLY_TOKEN = "sntryu_emulator_readonly_0000000000000"
+NO_SCOPES_TOKEN = "sntryu_emulator_noscopes_0000000000000"
+GONE_BODY = {"message": "This API no longer exists."}
+DEPRECATION_DATE = "2026-05-14T00:00:00+00:00"
+
+# 401 bodies (notes §1.3).
+NO_CREDENTIALS = {"detail": "Authentication credentials were not provided."}
+INVALID_TOKEN = {"detail": "Invalid token"}
+NO_CREDENTIALS_IN_HEADER = {"detail": "Invalid token header. No credentials provided."}
+SPACES_IN_TOKEN = {"detail": "Invalid token header. Token string should not contain spaces."}
+
+
+def internal_error_body() -> dict[str, str]:
+    return {"detail": "Internal Error", "errorId": uuid.uuid4().hex}
+
+
+def load_seed(seed: str | Path | dict | None) -> dict[str, Any]:
+    """The seed as a dict: a path to YAML/JSON, a dict, or None for the default seed."""
+    if isinstance(seed, dict):
+        return seed
+    path = Path(seed) if seed is not None else DEFAULT_SEED
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a seed must be a mapping with `organizations` and `tokens`")
+    return data
+
+
+class Emulator:
+    """A running (or ready to run) emulated Sentry. See docs/emulator.md.
+
+    Attributes the handlers use: `state`, `profile`, `lock` (guards all state mutation),
+    `paginate(req, items)`, `request_log` [(method, path, status)], `url`, `faults`.
+    """
+
+    def __init__(self, *, profile: str | Profile | None = None,
+                 seed: str | Path | dict | None = None, state_file: str | Path | None = None,
+                 port: int = 0, host: str = "127.0.0.1", slack_task_delay: float = 0.5,
+                 slack_task_outcome: dict[str, str] | None = None,
+                 rate_limits: RateLimit | None | str = "profile") -> None:
+        self.profile: Profile = get_profile(profile)
+        if rate_limits != "profile":
+            self.profile = self.profile.with_rate_limits(rate_limits)  # type: ignore[arg-type]
+        self.state_file = Path(state_file) if state_file else None
+        if self.state_file and self.state_file.is_file():
+            self.state = EmulatorState.from_json(json.loads(self.state_file.read_text("utf-8")))
+        else:
+            seed_data = load_seed(seed)
+            self.state = EmulatorState.from_json(seed_data)
+            alert_rules.seed_alert_rules(self, seed_data)
+        self.lock = threading.RLock()
+        self.faults = FaultSet()
+        self.request_log: list[tuple[str, str, int]] = []
+        # Seconds an async Slack lookup stays pending before it succeeds or fails.
+        self.slack_task_delay = slack_task_delay
+        # Forced outcomes of async lookups by channel name (without '#'): "rate_limited" makes the
+        # task fail with Slack's rate-limit text (there is no other way to trigger it).
+        self.slack_task_outcome: dict[str, str] = dict(slack_task_outcome or {})
+        self.host = host
+        self.port = port
+        self.router = Router()
+        self.route_groups: dict[str, str] = {}  # route name -> "legacy" | "monitors" | "lookups"
+        self._register("lookups", lookups.register)
+        self._register("legacy", alert_rules.register)
+        if monitors is not None:
+            self._register("monitors", monitors.register)
+        self.rate_limiter = RateLimiter(self.profile.rate_limits) if self.profile.rate_limits else None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._timers: list[threading.Timer] = []
+
+    def _register(self, group: str, register: Any) -> None:
+        before = len(self.router.routes)
+        register(self.router)
+        for route in self.router.routes[before:]:
+            self.route_groups[route.name] = group
+
+    # --- lifecycle ---
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Emulator:
+        server = ThreadingHTTPServer((self.host, self.port), _HTTPHandler)
+        server.daemon_threads = True
+        server.emu = self  # type: ignore[attr-defined]
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(target=server.serve_forever, name="sentry-emulator",
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self.save_state()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until KeyboardInterrupt (the CLI)."""
+        self.start()
+        try:
+            while True:
+                time.sleep(0.5)
+        finally:
+            self.stop()
+
+    def later(self, delay: float, fn: Any) -> None:
+        """Run fn() after `delay` seconds in a background thread (async Slack tasks)."""
+        timer = threading.Timer(delay, fn)
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
+
+    # --- helpers for handlers ---
+
+    def paginate(self, req: Request, items: list[JSON]) -> Response:
+        return paginate(self.url, req, items)
+
+    def calls(self, method: str | None = None, path_contains: str | None = None) -> list[tuple[str, str, int]]:
+        """Logged requests, optionally filtered (for tests counting calls)."""
+        return [entry for entry in list(self.request_log)
+                if (method is None or entry[0] == method.upper())
+                and (path_contains is None or path_contains in entry[1])]
+
+    def save_state(self) -> None:
+        if not self.state_file:
+            return
+        with self.lock:
+            data = self.state.to_json()
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.state_file.parent, prefix=".emulator-state-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+        os.replace(tmp, self.state_file)
+
+    # --- out-of-band edits (what a person does in Sentry's UI) ---
+
+    def edit(self, kind: str, obj_id: int | str, changes: dict[str, Any],
+             org: str | None = None) -> dict[str, Any]:
+        """Change a stored alert_rule / detector / workflow in place (nested dicts merge, other
+        values replace) and bump its dateModified/dateUpdated. Returns a copy of the result."""
+        with self.lock:
+            store = self._org_or_only(org).store(kind)
+            item = store.get(int(obj_id))
+            if item is None:
+                raise KeyError(f"no {kind} with id {obj_id}")
+            deep_merge(item, changes)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1e6) % 1000000:06d}Z"
+            for key in ("dateModified", "dateUpdated"):
+                if key in item and key not in changes:
+                    item[key] = stamp
+            result = json.loads(json.dumps(item))
+        self.save_state()
+        return result
+
+    def delete(self, kind: str, obj_id: int | str, org: str | None = None) -> None:
+        """Delete a stored alert_rule / detector / workflow as a person would in the UI."""
+        with self.lock:
+            store = self._org_or_only(org).store(kind)
+            if store.pop(int(obj_id), None) is None:
+                raise KeyError(f"no {kind} with id {obj_id}")
+        self.save_state()
+
+    def _org_or_only(self, org: str | None):
+        if org is not None:
+            return self.state.org(org)
+        if len(self.state.orgs) != 1:
+            raise KeyError("several organizations: say which with org=")
+        return next(iter(self.state.orgs.values()))
+
+    # --- request processing ---
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes,
+               client: str) -> tuple[Response | None, str | None]:
+        """Answer one API request. Returns (response, action): action "reset" or "drop" tells
+        the socket layer to close without answering."""
+        parts = urlsplit(raw_path)
+        path = unquote(parts.path)
+        if not path.endswith("/"):
+            path += "/"
+        query = parse_qs(parts.query, keep_blank_values=True)
+        req = Request(method, path, query, headers, None, raw_body)
+        route, params, path_exists = self.router.match(method, path)
+        group = self.route_groups.get(route.name) if route else None
+        if route is not None and self._route_removed(route, group):
+            route, path_exists = None, False
+        if route is None:
+            status_body = (405, {"detail": f'Method "{method}" not allowed.'}) if path_exists \
+                else (404, {"detail": "The requested resource does not exist"})
+            return Response(*status_body), None
+        req.route_name = route.name
+
+        fault = self.faults.take(("latency",), route.name, method, path)
+        if fault:
+            time.sleep(fault.delay)
+        fault = self.faults.take(("reset",), route.name, method, path)
+        if fault:
+            return None, "reset"
+
+        admission = None
+        extra: dict[str, str] = {}
+        if self.rate_limiter is not None:
+            caller = _bearer(headers) or client
+            admission = self.rate_limiter.admit(caller, route.name)
+            extra.update(admission.headers)
+        try:
+            response, action = self._dispatch(req, route, params, group, admission)
+        finally:
+            if admission is not None:
+                self.rate_limiter.release(admission)  # type: ignore[union-attr]
+        if response is not None:
+            for key, value in extra.items():
+                response.headers.setdefault(key, value)
+            if group == "legacy" and self.profile.deprecation_headers:
+                org = params.get("org", "{organization_id_or_slug}")
+                response.headers.setdefault("X-Sentry-Deprecation-Date", DEPRECATION_DATE)
+                response.headers.setdefault("X-Sentry-Replacement-Endpoint",
+                                            f"/api/0/organizations/{org}/detectors/")
+        return response, action
+
+    def _route_removed(self, route: Route, group: str | None) -> bool:
+        if group == "monitors" and not self.profile.monitors_api:
+            return True
+        # The task endpoint was removed outright with the legacy routes (PR #121879) -> 404.
+        return (group == "legacy" and self.profile.legacy_api == "gone"
+                and route.name.startswith("alert_rule_task."))
+
+    def _dispatch(self, req: Request, route: Route, params: dict[str, str], group: str | None,
+                  admission: Any) -> tuple[Response | None, str | None]:
+        try:
+            if admission is not None and admission.error is not None:
+                raise admission.error
+            for kind, status, body in (("rate_limit", 429, None), ("brownout", 410, GONE_BODY),
+                                       ("error", 500, None)):
+                fault = self.faults.take((kind,), route.name, req.method, req.path)
+                if fault is None:
+                    continue
+                if kind == "rate_limit":
+                    limit = self.profile.rate_limits.limit if self.profile.rate_limits else 40
+                    body = {"detail": "You are attempting to use this endpoint too frequently. "
+                                      f"Limit is {limit} requests in 1 seconds"}
+                elif kind == "error":
+                    status = fault.status
+                    body = fault.body if fault.body is not None else internal_error_body()
+                raise ApiError(status, body)
+            self._authenticate(req, route)
+            if group == "legacy" and self.profile.legacy_api == "gone":
+                raise ApiError(410, GONE_BODY)
+            if req.method == "GET" and self.faults.take(("page_error",), route.name, req.method,
+                                                        req.path, page=page_number(req)):
+                raise ApiError(500, internal_error_body())
+            if req.raw_body.strip():
+                try:
+                    req.body = json.loads(req.raw_body)
+                except ValueError as exc:
+                    raise ApiError(400, {"detail": f"JSON parse error - {exc}"}) from None
+            response = route.handler(self, req, **params)
+        except ApiError as exc:
+            return Response(exc.status, exc.body, dict(exc.headers)), None
+        except Exception:  # a bug in a handler: answer like Sentry, keep serving
+            log.exception("emulator handler %s failed", route.name)
+            return Response(500, internal_error_body()), None
+        if req.method != "GET" and response.status < 400:
+            self.save_state()
+        if req.method != "GET" and self.faults.take(("drop_after_commit",), route.name,
+                                                    req.method, req.path):
+            return None, "drop"
+        return response, None
+
+    def _authenticate(self, req: Request, route: Route) -> None:
+        if not route.scopes:
+            return
+        header = req.headers.get("authorization", "")
+        scheme, _, rest = header.partition(" ")
+        if scheme.lower() != "bearer":
+            raise ApiError(401, NO_CREDENTIALS)
+        rest = rest.strip()
+        if not rest:
+            raise ApiError(401, NO_CREDENTIALS_IN_HEADER)
+        if " " in rest:
+            raise ApiError(401, SPACES_IN_TOKEN)
+        token = self.state.tokens.get(rest)
+        if token is None:
+            raise ApiError(401, INVALID_TOKEN)
+        req.token, req.scopes, req.user_id = token.token, token.scopes, token.user_id
+        if not (token.scopes & route.scopes):
+            raise ApiError(403, {"detail": "You do not have permission to perform this action."})
+
+    # --- admin API (no auth; a path Sentry does not use) ---
+
+    def handle_admin(self, method: str, raw_path: str, raw_body: bytes) -> Response:
+        parts = urlsplit(raw_path)
+        name = parts.path[len(ADMIN_PREFIX):].strip("/")
+        try:
+            body = json.loads(raw_body) if raw_body.strip() else {}
+        except ValueError as exc:
+            return Response(400, {"detail": f"JSON parse error - {exc}"})
+        try:
+            return self._admin(method, name, body)
+        except (KeyError, ValueError, TypeError) as exc:
+            return Response(400, {"detail": str(exc).strip("'\"")})
+        except ApiError as exc:
+            return Response(exc.status, exc.body)
+
+    def _admin(self, method: str, name: str, body: Any) -> Response:
+        if name == "" and method == "GET":
+            return Response(200, {"profile": self.profile.name, "url": self.url,
+                                  "organizations": sorted(self.state.orgs),
+                                  "tokens": [{"name": t.name, "token": t.token,
+                                              "scopes": sorted(t.scopes)}
+                                             for t in self.state.tokens.values()]})
+        if name == "faults":
+            if method == "GET":
+                return Response(200, [f.to_json() for f in self.faults.list()])
+            if method == "POST":
+                fields = dict(body)
+                kind = fields.pop("kind")
+                return Response(201, self.faults.add(kind, **fields).to_json())
+            if method == "DELETE":
+                self.faults.clear()
+                return Response(204)
+        if name == "log":
+            if method == "GET":
+                return Response(200, [{"method": m, "path": p, "status": s}
+                                      for m, p, s in list(self.request_log)])
+            if method == "DELETE":
+                self.request_log.clear()
+                return Response(204)
+        if name == "state" and method == "GET":
+            with self.lock:
+                return Response(200, self.state.to_json())
+        if name == "edit" and method == "POST":
+            kind, obj_id, org = body["kind"], body["id"], body.get("org")
+            if body.get("delete"):
+                self.delete(kind, obj_id, org)
+                return Response(204)
+            return Response(200, self.edit(kind, obj_id, body.get("changes") or {}, org))
+        return Response(404, {"detail": f"unknown admin call {method} {ADMIN_PREFIX}{name}"})
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    scheme, _, rest = headers.get("authorization", "").partition(" ")
+    return rest.strip() or None if scheme.lower() == "bearer" else None
+
+
+class _HTTPHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "sentry-emulator"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def _serve(self) -> None:
+        emu: Emulator = self.server.emu  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        raw_body = self.rfile.read(length) if length else b""
+        method = self.command.upper()
+        if self.path.startswith(ADMIN_PREFIX):
+            self._send(emu.handle_admin(method, self.path, raw_body))
+            return
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        response, action = emu.handle(method, self.path, headers, raw_body, self.client_address[0])
+        path = unquote(urlsplit(self.path).path)
+        if action is not None:
+            emu.request_log.append((method, path, 0))  # 0 = no answer was sent
+            self._close(reset=action == "reset")
+            return
+        assert response is not None
+        emu.request_log.append((method, path, response.status))
+        self._send(response)
+
+    def _close(self, reset: bool) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            if reset:  # SO_LINGER 0: close() sends a TCP RST
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+            else:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            self.connection.close()
+
+    def _send(self, response: Response) -> None:
+        body = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
+        self.send_response(response.status)
+        if response.body is not None:
+            self.send_header("Content-Type", "application/json")
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+
+
+@contextlib.contextmanager
+def run_emulator(profile: str | Profile | None = None, seed: str | Path | dict | None = None,
+                 **options: Any) -> Iterator[Emulator]:
+    """Start an emulator on a free port in a background thread; stop it on exit.
+
+    `options` go to `Emulator` (state_file, slack_task_delay, slack_task_outcome, rate_limits,
+    port)."""
+    emu = Emulator(profile=profile, seed=seed, **options).start()
+    try:
+        yield emu
+    finally:
+        emu.stop()
