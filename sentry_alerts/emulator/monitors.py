@@ -1,0 +1,603 @@
+"""Monitors (`/detectors/`) and alerts (`/workflows/`): Sentry's workflow-engine API.
+
+Stored shapes: `org.detectors[id]` and `org.workflows[id]` hold the JSON the API serves (detail
+shape), so out-of-band edits (`Emulator.edit`) are plain dict merges. Links between them live in
+one place, the workflow's `detectorIds`; a detector's `workflowIds` is computed when it is
+served, and links to objects that no longer exist are dropped, as Sentry deletes the link rows
+with either side (docs/emulator-monitors.md).
+
+Validation is in monitors_validation.py. Routes, status codes and every known difference from
+Sentry are in docs/emulator-monitors.md.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sentry_alerts.emulator.core import (
+    JSON,
+    ApiError,
+    Request,
+    Response,
+    Router,
+    iso_now,
+    not_found,
+)
+from sentry_alerts.emulator.monitors_validation import (
+    check_detector_save,
+    check_detector_type,
+    validate_detector,
+    validate_workflow,
+)
+from sentry_alerts.emulator.state import Organization
+
+ORG = "/api/0/organizations/{org}"
+READ = {"alerts:read", "org:read", "org:write", "org:admin"}
+# OrganizationDetectorPermission lets org:read edit too (schema `security` of PUT/DELETE).
+DETECTOR_WRITE = {"alerts:write", "org:read", "org:write", "org:admin"}
+PROJECT_DETECTOR_CREATE = {"alerts:write", "project:write", "project:admin"}
+WORKFLOW_WRITE = {"alerts:write", "org:write", "org:admin"}
+
+DETECTOR_SORTS = ("id", "name", "type", "connectedWorkflows", "latestGroup", "openIssues")
+WORKFLOW_SORTS = ("id", "name", "dateCreated", "dateUpdated", "connectedDetectors",
+                  "actions", "lastTriggered")
+BULK_FILTER_REQUIRED = "At least one of 'id', 'query', 'project', or 'projectSlug' must be provided."
+
+
+def register(router: Router) -> None:
+    router.add("POST", ORG + "/projects/{project}/detectors/", create_detector,
+               scopes=PROJECT_DETECTOR_CREATE, name="detectors.create")
+    router.add("GET", ORG + "/detectors/", list_detectors, scopes=READ, name="detectors.list")
+    router.add("PUT", ORG + "/detectors/", bulk_update_detectors, scopes=DETECTOR_WRITE,
+               name="detectors.bulk_update")
+    router.add("DELETE", ORG + "/detectors/", bulk_delete_detectors, scopes=DETECTOR_WRITE,
+               name="detectors.bulk_delete")
+    router.add("GET", ORG + "/detectors/{detector_id}/", get_detector, scopes=READ,
+               name="detectors.get")
+    router.add("PUT", ORG + "/detectors/{detector_id}/", update_detector, scopes=DETECTOR_WRITE,
+               name="detectors.update")
+    router.add("DELETE", ORG + "/detectors/{detector_id}/", delete_detector,
+               scopes=DETECTOR_WRITE, name="detectors.delete")
+    router.add("GET", ORG + "/workflows/", list_workflows, scopes=READ, name="workflows.list")
+    router.add("POST", ORG + "/workflows/", create_workflow, scopes=WORKFLOW_WRITE,
+               name="workflows.create")
+    router.add("GET", ORG + "/workflows/{workflow_id}/", get_workflow, scopes=READ,
+               name="workflows.get")
+    router.add("PUT", ORG + "/workflows/{workflow_id}/", update_workflow, scopes=WORKFLOW_WRITE,
+               name="workflows.update")
+    router.add("DELETE", ORG + "/workflows/{workflow_id}/", delete_workflow,
+               scopes=WORKFLOW_WRITE, name="workflows.delete")
+
+
+# --- serving stored objects ---
+
+def serve_detector(org: Organization, detector: dict) -> dict:
+    """The stored detector with its links computed (a copy, safe to send)."""
+    out = copy.deepcopy(detector)
+    detector_id = int(detector["id"])
+    out["workflowIds"] = [str(wid) for wid, wf in sorted(org.workflows.items())
+                          if detector_id in {int(d) for d in wf.get("detectorIds") or []}]
+    return out
+
+
+def serve_workflow(org: Organization, workflow: dict) -> dict:
+    out = copy.deepcopy(workflow)
+    out["detectorIds"] = [str(d) for d in workflow.get("detectorIds") or []
+                          if int(d) in org.detectors]
+    return out
+
+
+def owner_json(org: Organization, owner: str | None) -> dict | None:
+    """ActorSerializer: {type, id, name} plus email for users."""
+    if not owner:
+        return None
+    kind, _, ident = owner.partition(":")
+    if kind == "team":
+        team = org.team(ident)
+        return {"type": "team", "id": ident, "name": team.slug if team else ident}
+    member = org.user(ident)
+    if member is None:
+        return {"type": "user", "id": ident, "name": ident}
+    return {"type": "user", "id": ident, "name": member.name, "email": member.email}
+
+
+def owner_string(owner: Any) -> str | None:
+    """A stored owner (object, string or None) as "team:ID"/"user:ID"."""
+    if isinstance(owner, dict):
+        return f"{owner.get('type')}:{owner.get('id')}"
+    return owner or None
+
+
+# --- detectors ---
+
+def _org(emu: Any, slug: str) -> Organization:
+    return emu.state.org(slug)
+
+
+def _find_detector(org: Organization, detector_id: str) -> dict:
+    try:
+        key = int(detector_id)
+    except ValueError:
+        raise not_found() from None
+    if key not in org.detectors:
+        raise not_found()
+    return org.detectors[key]
+
+
+def _check_workflow_ids(org: Organization, workflow_ids: list[int]) -> None:
+    missing = {w for w in workflow_ids if w not in org.workflows}
+    if missing:
+        raise ApiError(400, [f"Some workflows do not exist: {missing}"])
+
+
+def _link_workflows(org: Organization, detector_id: int, workflow_ids: list[int]) -> None:
+    """Make exactly these workflows point at the detector (BulkDetectorWorkflowsValidator)."""
+    wanted = set(workflow_ids)
+    for wid, workflow in org.workflows.items():
+        ids = [int(d) for d in workflow.get("detectorIds") or []]
+        if wid in wanted and detector_id not in ids:
+            workflow["detectorIds"] = [str(d) for d in [*ids, detector_id]]
+        elif wid not in wanted and detector_id in ids:
+            workflow["detectorIds"] = [str(d) for d in ids if d != detector_id]
+
+
+def _data_source_json(emu: Any, org: Organization, source: dict, old: dict | None) -> dict:
+    ids = emu.state.ids
+    if old is not None:
+        ds_id, sub_id, query_id = old["id"], old["queryObj"]["id"], \
+            old["queryObj"]["snubaQuery"]["id"]
+        source_id, status = old["sourceId"], old["queryObj"]["status"]
+    else:
+        ds_id, sub_id = str(ids("data_source").next()), str(ids("query_subscription").next())
+        query_id, source_id, status = str(ids("snuba_query").next()), sub_id, 0
+    return {
+        "id": ds_id, "organizationId": str(org.id), "type": "snuba_query_subscription",
+        "sourceId": source_id,
+        "queryObj": {
+            "id": sub_id, "status": status, "subscription": None,
+            "snubaQuery": {
+                "id": query_id, "dataset": source["dataset"], "query": source["query"],
+                "aggregate": source["aggregate"], "timeWindow": source["timeWindow"],
+                "environment": source["environment"], "eventTypes": source["eventTypes"],
+                "extrapolationMode": source.get("extrapolationMode") or "unknown",
+            },
+        },
+    }
+
+
+def _condition_group_json(emu: Any, org: Organization, group: dict, old: dict | None) -> dict:
+    """Conditions with an id that matches an existing one keep it; others get new ids; the rest
+    are removed (BaseDataConditionGroupValidator.update)."""
+    ids = emu.state.ids
+    old_ids = {str(c["id"]) for c in (old or {}).get("conditions", [])}
+    conditions = []
+    for condition in group.get("conditions") or []:
+        given = condition.get("id")
+        cid = str(given) if given is not None and str(given) in old_ids else \
+            str(ids("condition").next())
+        conditions.append({"id": cid, "type": condition["type"],
+                           "comparison": condition["comparison"],
+                           "conditionResult": condition["conditionResult"]})
+    return {
+        "id": old["id"] if old else str(ids("condition_group").next()),
+        "organizationId": str(org.id),
+        "logicType": group.get("logicType", "any"),
+        "conditions": conditions,
+        "actions": [],
+    }
+
+
+def create_detector(emu: Any, req: Request, org: str, project: str) -> Response:
+    organization = _org(emu, org)
+    proj = organization.project(project)
+    if proj is None:
+        raise not_found()
+    body = req.body if req.body is not None else {}
+    if isinstance(body, dict):
+        check_detector_type(body, required=True)
+        if "incidents" not in organization.features:
+            raise ApiError(400, {"detail": "Unable to process request, confirm payment options."})
+    data = validate_detector(body, organization, existing=None,
+                             profile_transactions_need_metrics=_transactions_need_metrics(emu))
+    with emu.lock:
+        check_detector_save(data, creating=True, transaction_datasets=_transactions_ok(emu),
+                            existing=None)
+        if "workflowIds" in data:
+            _check_workflow_ids(organization, data["workflowIds"])
+        detector_id = emu.state.ids("detector").next()
+        now = iso_now()
+        detector = {
+            "id": str(detector_id),
+            "projectId": str(proj.id),
+            "name": data["name"],
+            "description": data.get("description"),
+            "type": "metric_issue",
+            "workflowIds": [],
+            "owner": owner_json(organization, data.get("owner")),
+            "createdBy": str(req.user_id) if getattr(req, "user_id", None) else None,
+            "dateCreated": now,
+            "dateUpdated": now,
+            "dataSources": [_data_source_json(emu, organization, s, None)
+                            for s in data.get("dataSources") or []],
+            "conditionGroup": _condition_group_json(emu, organization, data["conditionGroup"],
+                                                    None),
+            "config": dict(data.get("config") or {}),
+            "enabled": True,
+            "alertRuleId": None,
+            "ruleId": None,
+            "latestGroup": None,
+        }
+        organization.detectors[detector_id] = detector
+        if data.get("workflowIds"):
+            _link_workflows(organization, detector_id, data["workflowIds"])
+        return Response(201, serve_detector(organization, detector))
+
+
+def update_detector(emu: Any, req: Request, org: str, detector_id: str) -> Response:
+    """PUT is partial (validator built with partial=True): fields left out keep their values;
+    `conditionGroup` conditions are replaced by id; `dataSources[0]` is merged into the
+    existing query; `workflowIds`, when present, becomes the exact set of linked alerts."""
+    organization = _org(emu, org)
+    with emu.lock:
+        stored = _find_detector(organization, detector_id)
+        body = req.body if req.body is not None else {}
+        if isinstance(body, dict):
+            check_detector_type(body, required=False)
+        data = validate_detector(body, organization, existing=stored,
+                                 profile_transactions_need_metrics=_transactions_need_metrics(emu))
+        check_detector_save(data, creating=False, transaction_datasets=_transactions_ok(emu),
+                            existing=stored)
+        if "workflowIds" in data:
+            _check_workflow_ids(organization, data["workflowIds"])
+        for key in ("name", "description", "enabled"):
+            if key in data:
+                stored[key] = data[key]
+        if "owner" in data:
+            stored["owner"] = owner_json(organization, data["owner"])
+        if "config" in data:
+            stored["config"] = dict(data["config"])
+        if data.get("dataSources"):
+            old = stored["dataSources"][0] if stored.get("dataSources") else None
+            stored["dataSources"] = [_data_source_json(emu, organization, data["dataSources"][0],
+                                                       old)]
+        if "conditionGroup" in data and data["conditionGroup"].get("conditions"):
+            stored["conditionGroup"] = _condition_group_json(
+                emu, organization, data["conditionGroup"], stored.get("conditionGroup"))
+        stored["dateUpdated"] = iso_now()
+        if "workflowIds" in data:
+            _link_workflows(organization, int(stored["id"]), data["workflowIds"])
+        return Response(200, serve_detector(organization, stored))
+
+
+def get_detector(emu: Any, req: Request, org: str, detector_id: str) -> Response:
+    organization = _org(emu, org)
+    with emu.lock:
+        return Response(200, serve_detector(organization, _find_detector(organization,
+                                                                         detector_id)))
+
+
+def delete_detector(emu: Any, req: Request, org: str, detector_id: str) -> Response:
+    organization = _org(emu, org)
+    with emu.lock:
+        _find_detector(organization, detector_id)
+        _remove_detector(organization, int(detector_id))
+    return Response(204, None)
+
+
+def _remove_detector(org: Organization, detector_id: int) -> None:
+    org.detectors.pop(detector_id, None)
+    for workflow in org.workflows.values():
+        ids = [str(d) for d in workflow.get("detectorIds") or [] if int(d) != detector_id]
+        workflow["detectorIds"] = ids
+
+
+def _filter_detectors(organization: Organization, req: Request, *, by_id: bool = True
+                      ) -> list[dict]:
+    """OrganizationDetectorIndexEndpoint.filter_detectors: `id` (repeatable; searches all
+    projects), else `project` (ids or slugs, repeatable, -1 = all) and `query`."""
+    detectors = [organization.detectors[k] for k in sorted(organization.detectors)]
+    raw_ids = req.args("id")
+    if raw_ids and by_id:
+        wanted = set()
+        for raw in raw_ids:
+            try:
+                wanted.add(int(raw))
+            except ValueError:
+                raise ApiError(400, {"id": [f"Invalid ID format: {raw}"]}) from None
+        return [d for d in detectors if int(d["id"]) in wanted]
+    projects = [p for p in req.args("project") + req.args("projectSlug") if p != "-1"]
+    if projects and "$all" not in projects:
+        ids = set()
+        for ref in projects:
+            proj = organization.project(ref)
+            if proj is None:
+                raise ApiError(403, {"detail": "You do not have permission to perform this "
+                                               "action."})
+            ids.add(str(proj.id))
+        detectors = [d for d in detectors if d["projectId"] in ids]
+    query = req.arg("query")
+    if query:
+        detectors = [d for d in detectors if _matches_query(d, query)]
+    return detectors
+
+
+def _matches_query(item: dict, query: str) -> bool:
+    """The search syntax subset the emulator understands: `name:x`, `type:x` (with `metric`
+    as an alias of metric_issue) and free text matched against name/description/type."""
+    aliases = {"metric": "metric_issue", "uptime": "uptime_domain_failure",
+               "cron": "monitor_check_in_failure"}
+    for term in query.split():
+        key, sep, value = term.partition(":")
+        value = value.strip('"')
+        if sep and key == "name":
+            if value.lower() not in str(item.get("name", "")).lower():
+                return False
+        elif sep and key == "type":
+            if item.get("type") != aliases.get(value, value):
+                return False
+        else:
+            text = " ".join(str(item.get(k) or "") for k in ("name", "description", "type"))
+            if term.strip('"').lower() not in text.lower():
+                return False
+    return True
+
+
+def _sorted(items: list[dict], sort_by: str, allowed: tuple[str, ...], link_count: Any
+            ) -> list[dict]:
+    field = sort_by.lstrip("-")
+    if field not in allowed or sort_by.count("-") > 1:
+        raise ApiError(400, {"sortBy": ["Invalid sort field"]})
+    reverse = sort_by.startswith("-")
+    if field == "id":
+        key: Any = lambda d: int(d["id"])  # noqa: E731
+    elif field in ("connectedWorkflows", "connectedDetectors"):
+        key = link_count
+    elif field in ("name", "type", "dateCreated", "dateUpdated"):
+        key = lambda d: (str(d.get(field) or ""), int(d["id"]))  # noqa: E731
+    else:  # latestGroup, openIssues, actions, lastTriggered: all equal in the emulator
+        key = lambda d: int(d["id"])  # noqa: E731
+        reverse = False
+    return sorted(items, key=key, reverse=reverse)
+
+
+def list_detectors(emu: Any, req: Request, org: str) -> Response:
+    organization = _org(emu, org)
+    with emu.lock:
+        detectors = _filter_detectors(organization, req)
+        served = [serve_detector(organization, d) for d in detectors]
+    served = _sorted(served, req.arg("sortBy", "id") or "id", DETECTOR_SORTS,
+                     lambda d: (len(d["workflowIds"]), int(d["id"])))
+    return emu.paginate(req, served)
+
+
+def _bulk_targets(organization: Organization, req: Request, verb: str) -> list[dict] | Response:
+    if not (req.args("id") or req.arg("query") or req.args("project")
+            or req.args("projectSlug")):
+        raise ApiError(400, {"detail": BULK_FILTER_REQUIRED})
+    detectors = _filter_detectors(organization, req)
+    if req.args("id") and len(detectors) != len(set(req.args("id"))):
+        raise ApiError(400, {"detail": "Some detectors were not found or you do not have "
+                                       f"permission to {verb} them."})
+    if not detectors:
+        return Response(200, {"detail": "No detectors found."})
+    return detectors
+
+
+def bulk_update_detectors(emu: Any, req: Request, org: str) -> Response:
+    """Bulk enable/disable: body `{"enabled": bool}`, answered with the changed detectors."""
+    organization = _org(emu, org)
+    with emu.lock:
+        if not (req.args("id") or req.arg("query") or req.args("project")
+                or req.args("projectSlug")):
+            raise ApiError(400, {"detail": BULK_FILTER_REQUIRED})
+        body = req.body if isinstance(req.body, dict) else {}
+        enabled = body.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ApiError(400, {"enabled": ["Must be a valid boolean."]})
+        targets = _bulk_targets(organization, req, "update")
+        if isinstance(targets, Response):
+            return targets
+        now = iso_now()
+        for detector in targets:
+            detector["enabled"] = enabled
+            detector["dateUpdated"] = now
+        served = [serve_detector(organization, d) for d in targets]
+    return emu.paginate(req, sorted(served, key=lambda d: int(d["id"])))
+
+
+def bulk_delete_detectors(emu: Any, req: Request, org: str) -> Response:
+    organization = _org(emu, org)
+    with emu.lock:
+        targets = _bulk_targets(organization, req, "delete")
+        if isinstance(targets, Response):
+            return targets
+        for detector in targets:
+            _remove_detector(organization, int(detector["id"]))
+    return Response(204, None)
+
+
+# --- workflows ---
+
+def _find_workflow(org: Organization, workflow_id: str) -> dict:
+    try:
+        key = int(workflow_id)
+    except ValueError:
+        raise not_found() from None
+    if key not in org.workflows:
+        raise not_found()
+    return org.workflows[key]
+
+
+def _check_detector_ids(org: Organization, detector_ids: list[int]) -> None:
+    missing = {d for d in detector_ids if d not in org.detectors}
+    if missing:
+        raise ApiError(400, [f"Some detectors do not exist: {missing}"])
+
+
+def _group_json(emu: Any, org: Organization, group: dict, old: dict | None,
+                condition_result: Any = True) -> dict:
+    """A workflow's trigger group or action filter: ids kept when they match the old group's,
+    new ids otherwise (remove_items_by_api_input)."""
+    ids = emu.state.ids
+    old_conditions = {str(c["id"]) for c in (old or {}).get("conditions", [])}
+    old_actions = {str(a["id"]) for a in (old or {}).get("actions", [])}
+    conditions = []
+    for condition in group.get("conditions") or []:
+        given = condition.get("id")
+        cid = str(given) if given is not None and str(given) in old_conditions else \
+            str(ids("condition").next())
+        conditions.append({"id": cid, "type": condition["type"],
+                           "comparison": condition["comparison"],
+                           "conditionResult": condition.get("conditionResult",
+                                                            condition_result)})
+    actions = []
+    for action in group.get("actions") or []:
+        given = action.get("id")
+        aid = str(given) if given is not None and str(given) in old_actions else \
+            str(ids("workflow_action").next())
+        integration = action.get("integrationId")
+        actions.append({"id": aid, "type": action["type"],
+                        "integrationId": None if integration in (None, "") else str(integration),
+                        "data": action.get("data") or {}, "config": action.get("config") or {},
+                        "status": action.get("status") or "active"})
+    return {"id": old["id"] if old else str(ids("condition_group").next()),
+            "organizationId": str(org.id), "logicType": group.get("logicType", "any-short"),
+            "conditions": conditions, "actions": actions}
+
+
+def _filters_json(emu: Any, org: Organization, filters: list[dict], old: list[dict]) -> list:
+    by_id = {str(f["id"]): f for f in old}
+    out = []
+    for action_filter in filters:
+        given = action_filter.get("id")
+        previous = by_id.get(str(given)) if given is not None else None
+        if given is not None and previous is None:
+            raise ApiError(400, {"actionFilters": [
+                f"Action filter ID {given} does not belong to this workflow"]})
+        out.append(_group_json(emu, org, action_filter, previous))
+    return out
+
+
+def create_workflow(emu: Any, req: Request, org: str) -> Response:
+    organization = _org(emu, org)
+    data = validate_workflow(req.body if req.body is not None else {}, organization,
+                             partial=False)
+    with emu.lock:
+        detector_ids = data.get("detectorIds") or []
+        _check_detector_ids(organization, detector_ids)
+        workflow_id = emu.state.ids("workflow").next()
+        now = iso_now()
+        triggers = data.get("triggers") or {"logicType": "any-short", "conditions": []}
+        workflow = {
+            "id": str(workflow_id),
+            "name": data["name"],
+            "organizationId": str(organization.id),
+            "createdBy": str(req.user_id) if getattr(req, "user_id", None) else None,
+            "dateCreated": now,
+            "dateUpdated": now,
+            "triggers": _group_json(emu, organization, triggers, None),
+            "actionFilters": _filters_json(emu, organization, data.get("actionFilters") or [],
+                                           []),
+            "environment": data.get("environment"),
+            "config": dict(data.get("config") or {}),
+            "detectorIds": [str(d) for d in dict.fromkeys(detector_ids)],
+            "enabled": data.get("enabled", True),
+            "lastTriggered": None,
+            "owner": data.get("owner"),
+        }
+        organization.workflows[workflow_id] = workflow
+        return Response(201, serve_workflow(organization, workflow))
+
+
+def update_workflow(emu: Any, req: Request, org: str, workflow_id: str) -> Response:
+    """PUT is partial: fields left out keep their values; triggers/actionFilters/actions are
+    replaced by id (listed ids kept, unlisted removed, no id = new); `detectorIds`, when present,
+    becomes the exact set of linked monitors."""
+    organization = _org(emu, org)
+    with emu.lock:
+        stored = _find_workflow(organization, workflow_id)
+        data = validate_workflow(req.body if req.body is not None else {}, organization,
+                                 partial=True)
+        if "detectorIds" in data:
+            _check_detector_ids(organization, data["detectorIds"])
+        if "triggers" in data:
+            given = data["triggers"].get("id")
+            if given is not None and str(given) != stored["triggers"]["id"]:
+                raise ApiError(400, [f"Invalid Condition Group ID {given}"])
+        new_filters = None
+        if "actionFilters" in data:
+            new_filters = _filters_json(emu, organization, data["actionFilters"],
+                                        stored.get("actionFilters") or [])
+        for key in ("name", "enabled", "environment", "owner"):
+            if key in data:
+                stored[key] = data[key]
+        if "config" in data:
+            stored["config"] = dict(data["config"])
+        if "triggers" in data:
+            stored["triggers"] = _group_json(emu, organization, data["triggers"],
+                                             stored["triggers"])
+        if new_filters is not None:
+            stored["actionFilters"] = new_filters
+        if "detectorIds" in data:
+            stored["detectorIds"] = [str(d) for d in dict.fromkeys(data["detectorIds"])]
+        stored["dateUpdated"] = iso_now()
+        return Response(200, serve_workflow(organization, stored))
+
+
+def get_workflow(emu: Any, req: Request, org: str, workflow_id: str) -> Response:
+    organization = _org(emu, org)
+    with emu.lock:
+        return Response(200, serve_workflow(organization, _find_workflow(organization,
+                                                                         workflow_id)))
+
+
+def delete_workflow(emu: Any, req: Request, org: str, workflow_id: str) -> Response:
+    organization = _org(emu, org)
+    with emu.lock:
+        _find_workflow(organization, workflow_id)
+        organization.workflows.pop(int(workflow_id), None)
+    return Response(204, None)
+
+
+def list_workflows(emu: Any, req: Request, org: str) -> Response:
+    """Filters: `id` (repeatable), `query` (name), `project` (workflows linked to a monitor of
+    those projects); `sortBy` as Sentry's (default id)."""
+    organization = _org(emu, org)
+    with emu.lock:
+        workflows = [serve_workflow(organization, organization.workflows[k])
+                     for k in sorted(organization.workflows)]
+        raw_ids = req.args("id")
+        if raw_ids:
+            wanted = {str(i) for i in raw_ids}
+            workflows = [w for w in workflows if w["id"] in wanted]
+        query = req.arg("query")
+        if query:
+            workflows = [w for w in workflows if _matches_query(w, query)]
+        projects = [p for p in req.args("project") if p != "-1"]
+        if projects:
+            ids = {str(p.id) for ref in projects if (p := organization.project(ref))}
+            linked = {d["id"] for d in organization.detectors.values() if d["projectId"] in ids}
+            workflows = [w for w in workflows if linked & set(w["detectorIds"])]
+    workflows = _sorted(workflows, req.arg("sortBy", "id") or "id", WORKFLOW_SORTS,
+                        lambda w: (len(w["detectorIds"]), int(w["id"])))
+    return emu.paginate(req, workflows)
+
+
+# --- profile switches ---
+
+def _transactions_ok(emu: Any) -> bool:
+    return bool(getattr(emu.profile, "transaction_datasets", True))
+
+
+def _transactions_need_metrics(emu: Any) -> bool:
+    return bool(getattr(emu.profile, "transactions_needs_metrics", False))
+
+
+def owner_of(item: dict) -> str | None:
+    """The owner of a stored detector or workflow as "team:ID"/"user:ID" (for the client side
+    of tests and for out-of-band edits that set owner objects)."""
+    return owner_string(item.get("owner"))
+
+
+__all__ = ["JSON", "register", "serve_detector", "serve_workflow", "owner_of"]
