@@ -1,0 +1,267 @@
+"""The policy file's structure as pydantic models (types, required and unknown keys).
+
+These models check shape only; `checks.py` applies defaults and the semantic rules. They are
+also the source of `sentry-alerts schema`, so descriptions here are what editors show.
+All models are strict (no "5" -> 5 coercion) and forbid unknown keys.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
+
+from sentry_alerts.model import WINDOWS_MINUTES, format_window
+from sentry_alerts.policy.durations import parse_duration_ms, parse_window_minutes
+
+STATISTIC_KEYS: tuple[str, ...] = ("p50", "p75", "p90", "p95", "p99", "avg", "max")
+KEY_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+StatisticName = Literal["p50", "p75", "p90", "p95", "p99", "avg", "max"]
+DatasetName = Literal["auto", "spans", "metrics", "transactions"]
+
+
+def _key(what: str, max_len: int) -> Any:
+    def check(value: str) -> str:
+        if not KEY_RE.fullmatch(value):
+            suggestion = re.sub(r"[^A-Za-z0-9._-]+", "-", value).strip("-") or "my-key"
+            raise ValueError(
+                f"{what} {value!r} may use only letters, digits, `.`, `_` and `-` "
+                f"(it is part of the marker on every alert); e.g. {suggestion!r}"
+            )
+        if len(value) > max_len:
+            raise ValueError(f"{what} is {len(value)} characters long; keep it to {max_len}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _slug(what: str) -> Any:
+    def check(value: str) -> str:
+        if not SLUG_RE.fullmatch(value):
+            fixed = re.sub(r"[^a-z0-9_-]+", "-", value.strip().lower()).strip("-")
+            hint = f"; did you mean {fixed!r}?" if fixed and fixed != value else ""
+            raise ValueError(
+                f"{what} {value!r} is not a slug: Sentry slugs are lowercase letters, digits, "
+                f"`-` and `_`, as in the URL{hint}"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _check_owner(value: str) -> str:
+    kind, _, name = value.partition(":")
+    if kind == "team" and SLUG_RE.fullmatch(name):
+        return value
+    if kind == "user" and _EMAIL_RE.fullmatch(name):
+        return value
+    raise ValueError(
+        f"owner {value!r} must be `team:<team slug>` or `user:<email>`, "
+        "e.g. team:backend or user:ann@example.com"
+    )
+
+
+def _check_email(value: str) -> str:
+    kind, _, name = value.partition(":")
+    if (kind == "team" and SLUG_RE.fullmatch(name)) or (kind == "user" and _EMAIL_RE.fullmatch(name)):
+        return value
+    raise ValueError(
+        f"email target {value!r} must be `team:<team slug>` or `user:<email>`, "
+        "e.g. {email: team:backend} or {email: user:ann@example.com}"
+    )
+
+
+def _check_environment(value: str) -> str:
+    if not value.strip() or "/" in value or "\n" in value or len(value) > 64:
+        raise ValueError(
+            f"environment {value!r} is not a Sentry environment name (1-64 characters, no `/` "
+            "or line breaks), e.g. production"
+        )
+    return value
+
+
+def _non_blank(what: str) -> Any:
+    def check(value: str) -> str:
+        if not value.strip():
+            raise ValueError(f"{what} is empty; write a value")
+        return value
+
+    return AfterValidator(check)
+
+
+_DURATION_SCHEMA = {
+    "description": "A duration: 750ms, 0.75s, 1.5s, or a bare number of milliseconds.",
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "string", "pattern": r"^\s*(\d+(\.\d*)?|\.\d+)\s*(ms|s|m|min|h)?\s*$"},
+    ],
+    "examples": ["750ms", "1.5s"],
+}
+_WINDOW_SCHEMA = {
+    "description": "Evaluation window; one of the values Sentry's UI offers.",
+    "anyOf": [
+        {"type": "string", "enum": [format_window(m) for m in WINDOWS_MINUTES]},
+        {"type": "string", "pattern": r"^\s*\d+\s*(m|min|h)\s*$"},
+    ],
+    "default": "5m",
+}
+
+Duration = Annotated[float, BeforeValidator(parse_duration_ms), WithJsonSchema(_DURATION_SCHEMA)]
+Window = Annotated[int, BeforeValidator(parse_window_minutes), WithJsonSchema(_WINDOW_SCHEMA)]
+PolicyName = Annotated[str, _key("policy name", 64)]
+TransactionKey = Annotated[str, _key("id", 100)]
+ProjectSlug = Annotated[str, _slug("project")]
+OrgSlug = Annotated[str, _slug("organization")]
+Owner = Annotated[str, AfterValidator(_check_owner)]
+EnvironmentName = Annotated[str, AfterValidator(_check_environment)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class SlackChannel(_Strict):
+    channel: Annotated[str, _non_blank("channel")] = Field(
+        description='Channel name, e.g. "#ops-alerts" (or "@user" for a direct message).')
+    channel_id: Annotated[str, _non_blank("channel_id")] | None = Field(
+        None, description="Slack channel id, e.g. C0123ABC; avoids Sentry's slow name lookup.")
+    workspace: Annotated[str, _non_blank("workspace")] | None = Field(
+        None, description="Slack workspace name; needed only when Sentry has several.")
+
+
+def _slack_form(value: Any) -> str:
+    return "<mapping>" if isinstance(value, dict) else "<text>"
+
+
+SlackValue = Annotated[
+    Annotated[Annotated[str, _non_blank("slack channel")], Tag("<text>")]
+    | Annotated[SlackChannel, Tag("<mapping>")],
+    Discriminator(_slack_form),
+]
+
+
+class NotifyTarget(_Strict):
+    """Exactly one of `slack` or `email`."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1, "maxProperties": 1})
+
+    slack: SlackValue | None = Field(
+        None, description='Slack channel: "#ops-alerts" or {channel, channel_id, workspace}.')
+    email: Annotated[str, AfterValidator(_check_email)] | None = Field(
+        None, description="Email a Sentry team or user: team:<slug> or user:<email>.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> NotifyTarget:
+        given = [k for k in ("slack", "email") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a notify target has exactly one of `slack` or `email`, e.g. "
+                '`- slack: "#ops-alerts"` or `- email: team:backend`'
+                + ("; write them as two list items" if len(given) == 2 else "")
+            )
+        return self
+
+
+class Sla(_Strict):
+    """The objective, e.g. {p95: 500ms}: p95 of transaction duration stays below 500 ms."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1, "maxProperties": 1})
+
+    p50: Duration | None = None
+    p75: Duration | None = None
+    p90: Duration | None = None
+    p95: Duration | None = None
+    p99: Duration | None = None
+    avg: Duration | None = None
+    max: Duration | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Sla:
+        given = [k for k in STATISTIC_KEYS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "sla names exactly one statistic and its objective, e.g. {p95: 500ms}"
+                + (f"; it names {len(given)}: {', '.join(given)}" if given else "")
+            )
+        return self
+
+    def statistic(self) -> str:
+        return next(k for k in STATISTIC_KEYS if getattr(self, k) is not None)
+
+    def objective_ms(self) -> float:
+        return float(getattr(self, self.statistic()))
+
+
+class AlertThresholds(_Strict):
+    critical: Duration = Field(description="Alert (critical) when the statistic is above this.")
+    warning: Duration | None = Field(
+        None, description="Optional warning level; must be below critical.")
+    resolve: Duration | None = Field(
+        None, description="Optional resolve level; default: resolve when back below the lowest alert.")
+    metric: StatisticName | None = Field(
+        None, description="Statistic to alert on; default: the SLA's statistic.")
+
+
+class Defaults(_Strict):
+    """Settings every transaction inherits; each can be overridden per transaction."""
+
+    project: ProjectSlug | None = Field(None, description="Sentry project slug.")
+    environment: EnvironmentName | None = Field(
+        None, description="Sentry environment; absent or null = all environments.")
+    window: Window | None = Field(None, description="Evaluation window (default 5m).")
+    owner: Owner | None = Field(None, description="team:<slug> or user:<email>.")
+    notify: list[NotifyTarget] | None = Field(
+        None, description="Where alerts go: Slack channels and/or email to a team or user.")
+    runbook: Annotated[str, _non_blank("runbook")] | None = Field(
+        None, description="Runbook URL, written into the alert's description.")
+    name: Annotated[str, _non_blank("name")] | None = Field(
+        None, description="Alert name template, e.g. '{transaction}: {metric} > {critical}'.")
+
+
+class Transaction(Defaults):
+    """One monitored transaction: its SLA and alert thresholds."""
+
+    transaction: Annotated[str, _non_blank("transaction")] = Field(
+        description="Transaction name exactly as Sentry shows it, e.g. 'GET /api/propostas'.")
+    id: TransactionKey | None = Field(
+        None, description="Stable key; default: derived from the transaction name.")
+    sla: Sla | None = None
+    alert: AlertThresholds
+    dataset: DatasetName | None = Field(
+        None, description="Override the policy's dataset for this transaction.")
+
+
+class PolicyHead(_Strict):
+    """The top level, with transactions left raw: each is validated on its own (see checks)."""
+
+    version: Literal[1] = Field(description="Format version; always 1.")
+    name: PolicyName = Field(description="Policy id; part of the ownership marker on every alert.")
+    organization: OrgSlug | None = Field(
+        None, description="Sentry organization slug; --org / SENTRY_ORG override it.")
+    dataset: DatasetName = Field(
+        "auto", description="auto picks what the server supports: spans, metrics, transactions.")
+    defaults: Defaults | None = None
+    transactions: list[Any] | None = Field(description="The monitored transactions.")
+
+
+class PolicyDocument(PolicyHead):
+    """The full document (used for the JSON Schema)."""
+
+    transactions: list[Transaction] | None = Field(description="The monitored transactions.")
+
+
+OVERRIDABLE: tuple[str, ...] = tuple(Defaults.model_fields)
