@@ -1,0 +1,210 @@
+"""The terminal view of a plan and of an apply, Terraform-style.
+
+    + create   a new alert (every value listed)
+    ~ update   field: old → new, only the fields that change
+    - delete   (pruning only)
+    ! conflict an alert with the same name that this policy does not manage
+      orphan / duplicate: reported and kept
+
+Plain text; ANSI colour only when asked (the CLI asks when stdout is a terminal).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from typing import TextIO
+
+from sentry_alerts.apply import ApplyResult, Outcome
+from sentry_alerts.model import Alert, query_for
+from sentry_alerts.plan import Change, Plan, format_field
+
+# How each compared field is called in the policy's terms.
+FIELD_LABELS = {
+    "name": "name",
+    "project": "project",
+    "environment": "environment",
+    "dataset": "dataset",
+    "aggregate": "aggregate",
+    "query": "query",
+    "window_minutes": "window",
+    "critical_ms": "critical",
+    "warning_ms": "warning",
+    "resolve_ms": "resolve",
+    "targets": "notify",
+    "owner": "owner",
+    "description": "description",
+}
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "orphan": " ",
+           "duplicate": " ", "unchanged": " "}
+_COLOURS = {"create": "32", "update": "33", "delete": "31", "conflict": "31", "orphan": "2",
+            "duplicate": "2", "ok": "32", "failed": "31", "skipped": "33"}
+
+
+def _paint(text: str, what: str, color: bool) -> str:
+    code = _COLOURS.get(what)
+    return f"\033[{code}m{text}\033[0m" if color and code else text
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def header_lines(plan: Plan) -> list[str]:
+    """Where the plan was made: policy, org, backend and dataset, each with its reason."""
+    desired = [c.desired for c in plan.changes if c.desired is not None]
+    aggregates = sorted({a.aggregate for a in desired}) or ["(no alerts)"]
+    backend_reason = f" ({plan.backend_reason})" if plan.backend_reason else ""
+    dataset_reason = f" ({plan.dataset_reason})" if plan.dataset_reason else ""
+    return [
+        f"Policy {plan.policy_name} ({plan.policy_path}) → org {plan.org} at {plan.url}",
+        f"Using {plan.backend}{backend_reason}; dataset {plan.dataset}{dataset_reason}: "
+        f"{', '.join(aggregates)} where {query_for('…', plan.dataset)}",
+    ]
+
+
+def _title(change: Change) -> str:
+    rid = f"  (id {change.remote_id})" if change.remote_id else ""
+    return f"{change.action} {change.key}  \"{change.name}\"{rid}"
+
+
+def _value_lines(label: str, text: str, indent: str) -> list[str]:
+    first, *rest = text.splitlines() or [""]
+    pad = " " * (len(label) + 2)
+    return [f"{indent}{label}: {first}"] + [f"{indent}{pad}{line}" for line in rest]
+
+
+def _alert_lines(alert: Alert, indent: str) -> list[str]:
+    width = max(len(v) for v in FIELD_LABELS.values())
+    lines: list[str] = []
+    for name, label in FIELD_LABELS.items():
+        if name == "name":
+            continue  # already in the title
+        value = format_field(name, getattr(alert, name))
+        first, *rest = value.splitlines() or [""]
+        lines.append(f"{indent}{label:<{width}}  {first}")
+        lines.extend(f"{indent}{'':<{width}}  {line}" for line in rest)
+    return lines
+
+
+def change_lines(change: Change, *, color: bool = False) -> list[str]:
+    indent = "      "
+    head = _paint(f"{SYMBOLS[change.action]} {_title(change)}", change.action, color)
+    lines = [head]
+    if change.action == "create" and change.desired:
+        lines += _alert_lines(change.desired, indent)
+    elif change.action == "update":
+        for f in change.fields:
+            label = FIELD_LABELS.get(f.field, f.field)
+            if "\n" in f.old or "\n" in f.new:
+                lines.append(f"{indent}{label}:")
+                lines += _value_lines("was", f.old, indent + "  ")
+                lines += _value_lines("now", f.new, indent + "  ")
+            else:
+                lines.append(f"{indent}{label}: {f.old} → {f.new}")
+    if change.note:
+        lines.append(f"{indent}{change.note}")
+    return lines
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary()
+    line = (f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete, "
+            f"{s['unchanged']} unchanged")
+    kept = []
+    if s["conflict"]:
+        kept.append(_plural(s["conflict"], "conflict"))
+    if s["orphan"]:
+        kept.append(_plural(s["orphan"], "orphan") + " kept")
+    if s["duplicate"]:
+        kept.append(_plural(s["duplicate"], "duplicate") + " kept")
+    return line + ("; " + ", ".join(kept) if kept else "") + "."
+
+
+def render_plan(plan: Plan, *, color: bool = False) -> str:
+    """The whole plan as text, ending with the summary line."""
+    lines = header_lines(plan)
+    if not plan.listing_complete:
+        problems = "; ".join(plan.listing_problems) or "a page of the listing failed"
+        lines += ["", _paint(f"Warning: the list of live alerts is incomplete ({problems}); "
+                             "this plan may be wrong.", "failed", color)]
+    order = ("create", "update", "delete", "conflict", "orphan", "duplicate")
+    shown = [c for action in order for c in plan.changes if c.action == action]
+    for change in shown:
+        lines.append("")
+        lines += change_lines(change, color=color)
+    lines.append("")
+    if not plan.has_changes:
+        lines.append("No changes: the live alerts match the policy.")
+    lines.append(summary_line(plan))
+    return "\n".join(lines) + "\n"
+
+
+# --- apply ----------------------------------------------------------------------------------
+
+
+def outcome_line(outcome: Outcome, *, color: bool = False) -> str:
+    c = outcome.change
+    mark = {"created": "✓", "updated": "✓", "deleted": "✓", "failed": "✗", "skipped": "!"}
+    what = "ok" if outcome.ok else outcome.status
+    text = f"{mark[outcome.status]} {c.action} {c.key}  \"{c.name}\": "
+    if outcome.status == "failed":
+        text += "failed: "
+    return _paint(text, what, color) + outcome.message
+
+
+def apply_summary(result: ApplyResult) -> str:
+    counts = (f"{result.count('created')} created, {result.count('updated')} updated, "
+              f"{result.count('deleted')} deleted")
+    if result.ok:
+        return f"Apply complete: {counts}."
+    problems = []
+    if result.failed:
+        problems.append(f"{len(result.failed)} failed")
+    if result.skipped:
+        problems.append(_plural(len(result.skipped), "conflict") + " not applied")
+    return (f"Apply incomplete: {counts}; {', '.join(problems)}. What succeeded stays applied; "
+            "fix the causes above and run apply again: it continues from where this one stopped.")
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, drawn only when `enabled` (a terminal with more work
+    than fits on one screen). `clear()` before printing other lines, `advance()` after."""
+
+    def __init__(self, total: int, *, enabled: bool, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.done = 0
+        self.enabled = enabled and total > 0
+        self.stream = stream or sys.stderr
+
+    @staticmethod
+    def wanted(total: int, stream: TextIO | None = None) -> bool:
+        stream = stream or sys.stderr
+        is_tty = hasattr(stream, "isatty") and stream.isatty()
+        return bool(is_tty and total > shutil.get_terminal_size().lines)
+
+    def clear(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        self.draw()
+
+    def draw(self) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * self.done / self.total)
+        bar = "#" * filled + "." * (width - filled)
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total} alerts")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.clear()
+
+
+__all__ = ["FIELD_LABELS", "ProgressBar", "apply_summary", "change_lines", "header_lines",
+           "outcome_line", "render_plan", "summary_line"]
