@@ -1,0 +1,83 @@
+"""Pieces shared by the pages of both UIs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sentry_alerts.guide import markdown as md
+from sentry_alerts.guide.values import FormValues
+from sentry_alerts.model import EmailTarget, SlackTarget, format_ms, format_window
+
+NONE_CELL = "—"
+
+
+def per_variant(values: Sequence[FormValues], render: Callable[[FormValues], str]) -> str:
+    """One rendering when all variants agree, else one per variant, labelled by its choice."""
+    rendered = [render(v) for v in values]
+    if len(set(rendered)) == 1:
+        return rendered[0]
+    return "; ".join(f"with **{v.variant.choice}**: {r}" for v, r in zip(values, rendered, strict=True))
+
+
+def value_cell(values: Sequence[FormValues], render: Callable[[FormValues], str]) -> list[str]:
+    return [md.cell(render(v)) for v in values]
+
+
+def ms_code(ms: float | None) -> str:
+    return f"{md.code(FormValues.number(ms) or '')} ms"
+
+
+def workspace_text(target: SlackTarget) -> str:
+    if target.workspace:
+        return md.code(target.workspace)
+    return "the organisation's only Slack workspace (the policy names none)"
+
+
+def recipient_text(target: SlackTarget | EmailTarget) -> str:
+    if isinstance(target, SlackTarget):
+        return md.code(target.channel)
+    kind = "Team" if target.to == "team" else "Member"
+    return f"{kind} {md.code(target.name)}"
+
+
+def notifications_table(values: FormValues) -> str:
+    rows = []
+    for i, target in enumerate(values.alert.targets, start=1):
+        if isinstance(target, SlackTarget):
+            rows.append([
+                str(i), "**Slack**", md.cell(workspace_text(target)), md.code_cell(target.channel),
+                md.code_cell(target.channel_id) if target.channel_id else NONE_CELL,
+            ])
+        else:
+            rows.append([str(i), "**Email**", NONE_CELL, md.cell(recipient_text(target)), NONE_CELL])
+    if not rows:
+        return ("The policy names no notification target for this alert: it will notify nobody. "
+                "Add `notify:` to the policy if that is not intended.")
+    return md.table(["#", "Action", "Slack workspace", "Channel or recipient", "Channel ID"], rows)
+
+
+def describe_goal(values: FormValues, spec_transaction: str) -> str:
+    a = values.alert
+    parts = [
+        f"Notify when the **{values.function}** duration of transaction {md.code(spec_transaction)} "
+        f"in project {md.code(a.project or '')} over **{format_window(a.window_minutes)}** is above "
+        f"**{format_ms(a.critical_ms)}**"
+    ]
+    if a.warning_ms is not None:
+        parts.append(f" (warning above **{format_ms(a.warning_ms)}**)")
+    return "".join(parts) + "."
+
+
+def format_field_value(field: str, value: object) -> str:
+    """A plan's old/new value in the policy's terms, as inline Markdown."""
+    if value is None or value == "" or value == ():
+        return "*(empty)*"
+    if field in ("critical_ms", "warning_ms", "resolve_ms"):
+        return md.code(format_ms(value))  # type: ignore[arg-type]
+    if field == "window_minutes":
+        return md.code(format_window(value))  # type: ignore[arg-type]
+    if field == "targets":
+        return ", ".join(md.code(t.describe()) for t in value)  # type: ignore[attr-defined]
+    if field == "description":
+        return md.code(str(value).replace("\n", " "))
+    return md.code(str(value))
