@@ -327,6 +327,7 @@ def _matches_query(item: dict, query: str) -> bool:
     as an alias of metric_issue) and free text matched against name/description/type."""
     aliases = {"metric": "metric_issue", "uptime": "uptime_domain_failure",
                "cron": "monitor_check_in_failure"}
+    free_text = []
     for term in query.split():
         key, sep, value = term.partition(":")
         value = value.strip('"')
@@ -337,10 +338,11 @@ def _matches_query(item: dict, query: str) -> bool:
             if item.get("type") != aliases.get(value, value):
                 return False
         else:
-            text = " ".join(str(item.get(k) or "") for k in ("name", "description", "type"))
-            if term.strip('"').lower() not in text.lower():
-                return False
-    return True
+            free_text.append(term.strip('"'))
+    # Sentry's search parser joins the free-text words into one phrase.
+    phrase = " ".join(free_text).lower()
+    text = " ".join(str(item.get(k) or "") for k in ("name", "description", "type")).lower()
+    return phrase in text
 
 
 def _sorted(items: list[dict], sort_by: str, allowed: tuple[str, ...], link_count: Any
