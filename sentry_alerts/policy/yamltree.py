@@ -148,13 +148,15 @@ class _Builder:
         self.seen: set[int] = set()  # nodes already built once: meeting one again is an alias
         self.active: set[int] = set()  # nodes being built: meeting one again is a cycle
         self.alias_values = 0
+        self.alias_site: Node | None = None
         self.constructor = SafeConstructor()
 
     def diag(self, node: Node, code: str, message: str) -> Diagnostic:
         return Diagnostic(self.filename, node.start_mark.line + 1, node.start_mark.column + 1,
                           "error", code, message)
 
-    def build(self, node: Node, path: Path, depth: int, *, in_alias: bool = False) -> Any:
+    def build(self, node: Node, path: Path, depth: int, *, in_alias: bool = False,
+              parent: Node | None = None) -> Any:
         if depth > MAX_DEPTH:
             raise _Stop(self.diag(node, "yaml-too-deep",
                                   f"the YAML is nested more than {MAX_DEPTH} levels deep"))
@@ -163,14 +165,15 @@ class _Builder:
             raise _Stop(self.diag(node, "yaml-alias",
                                   "an alias refers to the node that contains it (a cycle); "
                                   "a policy cannot be infinite"))
-        if ident in self.seen and not isinstance(node, ScalarNode):
+        if ident in self.seen and not isinstance(node, ScalarNode) and not in_alias:
             in_alias = True
+            self.alias_site = parent or node  # the mapping or list that uses the alias
         self.seen.add(ident)
         if in_alias:
             self.alias_values += 1
             if self.alias_values > MAX_ALIAS_VALUES:
                 raise _Stop(self.diag(
-                    node, "yaml-alias",
+                    self.alias_site or node, "yaml-alias",
                     f"the file's aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values; "
                     "this looks like a YAML bomb. Write the values out or use fewer aliases",
                 ))
@@ -183,7 +186,7 @@ class _Builder:
             if isinstance(node, SequenceNode):
                 if node.tag != _SEQ:
                     raise _Stop(self.diag(node, "yaml-tag", f"YAML tag {node.tag} is not supported"))
-                return [self.build(item, (*path, i), depth + 1, in_alias=in_alias)
+                return [self.build(item, (*path, i), depth + 1, in_alias=in_alias, parent=node)
                         for i, item in enumerate(node.value)]
             if isinstance(node, MappingNode):
                 if node.tag != _MAP:
@@ -225,7 +228,8 @@ class _Builder:
                 continue
             first_seen[key] = key_node.start_mark.line + 1
             self.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = self.build(value_node, (*path, key), depth + 1, in_alias=in_alias)
+            result[key] = self.build(value_node, (*path, key), depth + 1, in_alias=in_alias,
+                                     parent=key_node)
         # `<<: *defaults` fills keys the mapping does not set itself.
         for merge in merges:
             sources = merge.value if isinstance(merge, SequenceNode) else [merge]
