@@ -90,6 +90,30 @@ def schema() -> None:
 # --- emulator and demo commands ---
 
 
+@app.command()
+def emulator(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 = a free one).")] = 8765,
+    profile: Annotated[str, typer.Option(
+        "--profile", help="saas-2026 (default), saas-2026-05, self-hosted-25, self-hosted-26.7.")
+    ] = "saas-2026",
+    seed: Annotated[Path | None, typer.Option("--seed", help="Seed YAML/JSON (org, projects, "
+                                              "Slack, tokens, alerts).")] = None,
+    state: Annotated[Path | None, typer.Option("--state", help="Keep state in this JSON file "
+                                               "across restarts.")] = None,
+    slack_delay: Annotated[float, typer.Option("--slack-delay", help="Seconds an async Slack "
+                                               "lookup stays pending.")] = 2.0,
+) -> None:
+    """Run a local Sentry emulator (alert rules, monitors, lookups) until Ctrl-C."""
+
+    def body() -> int:
+        from sentry_alerts.emulator.server import serve
+
+        return serve(port=port, profile=profile, seed=seed, state_file=state,
+                     slack_task_delay=slack_delay)
+
+    run_command(body)
+
+
 # --- plan and apply commands ---
 
 

@@ -26,18 +26,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-from sentry_alerts.emulator import alert_rules, lookups
+from sentry_alerts.emulator import alert_rules, lookups, monitors
 from sentry_alerts.emulator.core import JSON, ApiError, Request, Response, Route, Router
 from sentry_alerts.emulator.faults import FaultSet
 from sentry_alerts.emulator.pagination import page_number, paginate
 from sentry_alerts.emulator.profiles import Profile, RateLimit, get_profile
 from sentry_alerts.emulator.ratelimit import RateLimiter
 from sentry_alerts.emulator.state import EmulatorState, deep_merge
-
-try:  # the monitors API (detectors/workflows) is written separately
-    from sentry_alerts.emulator import monitors
-except ImportError:  # pragma: no cover - until monitors.py exists
-    monitors = None  # type: ignore[assignment]
 
 log = logging.getLogger("sentry_alerts.emulator")
 
@@ -110,8 +105,7 @@ class Emulator:
         self.route_groups: dict[str, str] = {}  # route name -> "legacy" | "monitors" | "lookups"
         self._register("lookups", lookups.register)
         self._register("legacy", alert_rules.register)
-        if monitors is not None:
-            self._register("monitors", monitors.register)
+        self._register("monitors", monitors.register)
         self.rate_limiter = RateLimiter(self.profile.rate_limits) if self.profile.rate_limits else None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -461,3 +455,47 @@ def run_emulator(profile: str | Profile | None = None, seed: str | Path | dict |
         yield emu
     finally:
         emu.stop()
+
+
+def serve(*, port: int = 0, profile: str | None = None, seed: str | Path | None = None,
+          state_file: str | Path | None = None, slack_task_delay: float = 2.0,
+          out: Any = None) -> int:
+    """The `sentry-alerts emulator` command: serve until Ctrl-C, printing the URL and tokens.
+    Bad input becomes a SentryAlertsError (one paragraph, no traceback)."""
+    import sys
+
+    from sentry_alerts.errors import SentryAlertsError
+
+    out = out or sys.stdout
+    try:
+        emu = Emulator(profile=profile, seed=seed, state_file=state_file, port=port,
+                       slack_task_delay=slack_task_delay)
+    except FileNotFoundError as exc:
+        raise SentryAlertsError(f"cannot read the emulator seed or state file: {exc.filename} "
+                                "does not exist. Pass an existing YAML/JSON file.") from None
+    except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise SentryAlertsError(f"cannot start the emulator: {exc}. Check --profile and the "
+                                "seed/state file (format: docs/emulator.md).") from None
+    try:
+        emu.start()
+    except OSError as exc:
+        raise SentryAlertsError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}. Choose "
+                                "another --port (or 0 for a free one).") from None
+    print(f"Sentry emulator ({emu.profile.name}) listening on {emu.url}", file=out)
+    print(f"  {emu.profile.description}", file=out)
+    print("  Tokens (fake, emulator-only):", file=out)
+    for token in emu.state.tokens.values():
+        print(f"    {token.name or '-':<10} {token.token}  [{' '.join(sorted(token.scopes))}]",
+              file=out)
+    print(f"  Admin API: {emu.url}{ADMIN_PREFIX} (faults, log, state, edit)", file=out)
+    if emu.state_file:
+        print(f"  State is kept in {emu.state_file}", file=out)
+    print("  Press Ctrl-C to stop.", file=out, flush=True)
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("Emulator stopped.", file=out)
+    finally:
+        emu.stop()
+    return 0
