@@ -120,6 +120,40 @@ def emulator(
 # --- guide and monitoring-plan commands ---
 
 
+@app.command()
+def guide(
+    policy: Annotated[Path, typer.Argument(help="The policy file.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the Markdown pages.")] = Path(
+        "sentry-alerts-guide"),
+    ui: Annotated[str, typer.Option("--ui", help="alerts (legacy UI), monitors (new UI) or "
+                                    "both.")] = "both",
+) -> None:
+    """Write a step-by-step Markdown guide for creating the policy's alerts in Sentry's UI."""
+
+    def body() -> int:
+        from sentry_alerts.guide.cli import run_guide
+
+        return run_guide(policy, out=out, ui=ui)
+
+    run_command(body)
+
+
+@app.command("monitoring-plan")
+def monitoring_plan(
+    policy: Annotated[Path, typer.Argument(help="The policy file.")],
+    out: Annotated[Path, typer.Option("--out", help="The Markdown file to write.")] = Path(
+        "docs/performance/continuous-monitoring-plan.md"),
+) -> None:
+    """Write the continuous monitoring plan (SLAs, thresholds, who is notified, what to do)."""
+
+    def body() -> int:
+        from sentry_alerts.guide.cli import run_monitoring_plan
+
+        return run_monitoring_plan(policy, out=out)
+
+    run_command(body)
+
+
 def main() -> None:
     app()
 
