@@ -1,21 +1,22 @@
-"""Apply: execute exactly the changes of a `Plan`, in parallel, safely retried.
+"""Apply: execute exactly the changes of a `Plan`, in parallel, without ever duplicating.
 
 `apply_plan` never recomputes a plan: it sends the plan's creates, updates and deletes and
-nothing else. The backend's client paces itself under Sentry's rate limits, so the thread pool
-only bounds how many alerts are in flight.
+nothing else. The backend's client paces itself under Sentry's rate limits (and retries 5xx,
+429 and lost connections within a time budget), so the thread pool only bounds how many alerts
+are in flight.
 
-Retry safety. A call that failed without a clear answer (no response, a 5xx, a 429 storm that
-outlived the client's retries) may or may not have changed Sentry: the classic case is a create
-whose response was lost after Sentry committed it. Retrying such a create blindly would make a
-duplicate. So, after the first pass, apply lists the live alerts once and checks each unclear
-change against it, by the ownership marker:
-- create: an alert with the change's marker exists -> it was created; else create again, once;
-- update: the live alert already equals the desired one -> done; else send the update again;
-- delete: the alert is gone -> done; else delete again.
-A change refused with a clear answer (4xx, a failed Slack lookup) is reported, not retried. An
-async Slack lookup still pending at the deadline is reported, not retried either: Sentry may
-still finish it, and the next plan sees the result through the marker.
-The next run always converges: the marker identifies what this run created.
+Retry safety, in two layers:
+1. The backend: a create whose answer was lost is looked up by its ownership marker before it
+   is sent again (sentry/common.py `RetrySafeCreate`); reads, updates and deletes are retried by
+   the client.
+2. Here: when a change still fails without a clear answer (no response, a 5xx or 429 that
+   outlived the client's budget, a Slack lookup still pending), Sentry may or may not have
+   applied it. Apply then lists the live alerts once and checks each such change by its marker
+   or id: done -> reported as done; done only in part (e.g. a detector created but its
+   notification workflow not linked) -> finished with one update; not there -> reported as
+   failed, never sent blindly again. A change refused with a clear answer (4xx, a failed Slack
+   lookup) is reported with Sentry's reason.
+Whatever happens, the next run converges: the marker identifies what this run created.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, TextIO
 
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert
@@ -72,18 +73,20 @@ class ApplyResult:
 class _Unclear(Exception):
     """A call whose effect on Sentry is unknown; `error` is what the client raised."""
 
-    def __init__(self, error: SentryAlertsError, pending: bool = False) -> None:
+    def __init__(self, error: SentryAlertsError) -> None:
         super().__init__(error.message)
         self.error = error
-        self.pending = pending
 
 
 def _is_unclear(exc: SentryAlertsError) -> bool:
-    """No answer, a server error, a rate limit or a pending async task: Sentry may or may not
-    have applied the change."""
+    """Sentry may or may not have applied the write that raised `exc`."""
     if not isinstance(exc, SentryAPIError):
         return False
-    return exc.status is None or exc.status >= 500 or exc.status in (202, 429)
+    if (exc.call or "").startswith("GET "):
+        # A read after the write was accepted (a 202 Slack lookup being polled): a lookup
+        # Sentry reported as failed saved nothing; anything else may still finish.
+        return not (isinstance(exc.body, dict) and exc.body.get("status") == "failed")
+    return exc.status is None or exc.status >= 500 or exc.status == 429
 
 
 def _execute(backend: Backend, change: Change) -> Outcome:
@@ -108,25 +111,24 @@ def _execute(backend: Backend, change: Change) -> Outcome:
             return Outcome(change, "deleted", f"deleted (id {change.live.remote_id}).")
     except SentryAlertsError as exc:
         if _is_unclear(exc):
-            raise _Unclear(exc, pending=getattr(exc, "status", None) == 202) from exc
+            raise _Unclear(exc) from exc
         return Outcome(change, "failed", exc.message)
     raise ValueError(f"apply cannot execute a {change.action!r} change")
 
 
 def _verify(change: Change, live: list[Alert]) -> Outcome | Change | None:
     """After an unclear failure, look at a fresh listing: an Outcome if the change took effect,
-    a follow-up update if it took effect only in part, or None if nothing is there."""
+    a follow-up update if it took effect only in part, or None if it is not there."""
     if change.action == "create" and change.desired and change.desired.marker:
         found = [a for a in live if a.marker == change.desired.marker]
         if not found:
             return None
-        if not field_changes(change.desired, found[0]):
+        diffs = field_changes(change.desired, found[0])
+        if not diffs:
             return Outcome(change, "created",
                            f"created (id {found[0].remote_id}; confirmed after a lost answer).",
                            found[0])
-        # Created, but not completely (e.g. its notification was not linked): finish it.
-        return replace(change, action="update", live=found[0],
-                       fields=field_changes(change.desired, found[0]))
+        return replace(change, action="update", live=found[0], fields=diffs)
     if change.action == "update" and change.desired and change.live:
         same = [a for a in live if a.remote_id == change.live.remote_id]
         if same and not field_changes(change.desired, same[0]):
@@ -138,11 +140,35 @@ def _verify(change: Change, live: list[Alert]) -> Outcome | Change | None:
     return None
 
 
+def _run_all(backend: Backend, work: list[tuple[Change, Change]], parallelism: int,
+             report: Callable[[Outcome], None], unclear: list[tuple[Change, _Unclear]]) -> None:
+    """Send each (plan change, what to send) pair; outcomes name the plan's change."""
+    if not work:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(work)))) as pool:
+        futures = {pool.submit(_execute, backend, send): change for change, send in work}
+        for future in as_completed(futures):
+            change = futures[future]
+            try:
+                outcome = future.result()
+            except _Unclear as exc:
+                unclear.append((change, exc))
+                continue
+            if outcome.change is not change:  # a follow-up update finishing a create
+                status = "created" if change.action == "create" and outcome.ok else outcome.status
+                rid = outcome.alert.remote_id if outcome.alert else None
+                message = (f"created (id {rid}; completed after a lost answer)."
+                           if status == "created" else outcome.message)
+                outcome = replace(outcome, change=change, status=status, message=message)
+            report(outcome)
+
+
 def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARALLELISM,
                on_outcome: Callable[[Outcome], None] | None = None) -> ApplyResult:
     """Execute the plan's creates, updates and deletes; report conflicts as skipped.
 
     `on_outcome` is called once per change, in the calling thread, as each one finishes.
+    The result lists outcomes in plan order.
     """
     if not plan.listing_complete and plan.executable:
         raise SentryAlertsError(
@@ -163,79 +189,72 @@ def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARAL
             on_outcome(outcome)
 
     for change in plan.of("conflict"):
-        report(Outcome(change, "skipped", f"not applied: conflict: {change.note}"))
+        report(Outcome(change, "skipped", f"not applied: {change.note}"))
 
     unclear: list[tuple[Change, _Unclear]] = []
-    todo = list(plan.executable)
-    if not todo:
-        return ApplyResult(tuple(outcomes))
-    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(todo)))) as pool:
-        futures = {pool.submit(_execute, backend, change): change for change in todo}
-        for future in as_completed(futures):
-            try:
-                report(future.result())
-            except _Unclear as exc:
-                unclear.append((futures[future], exc))
-
+    _run_all(backend, [(c, c) for c in plan.executable], parallelism, report, unclear)
     if unclear:
-        for outcome in _settle_unclear(backend, unclear, parallelism):
-            report(outcome)
-    # Report in plan order, whatever order the threads finished in.
+        follow_ups = _settle(backend, unclear, report)
+        still: list[tuple[Change, _Unclear]] = []
+        _run_all(backend, follow_ups, parallelism, report, still)
+        for change, err in still:
+            report(Outcome(change, "failed", f"{err.error.message} Run plan again to see what "
+                                             "Sentry kept; the marker prevents a duplicate."))
+
     order = {id(c): i for i, c in enumerate(plan.changes)}
     outcomes.sort(key=lambda o: order.get(id(o.change), len(order)))
     return ApplyResult(tuple(outcomes))
 
 
-def _settle_unclear(backend: Backend, unclear: list[tuple[Change, _Unclear]],
-                    parallelism: int) -> list[Outcome]:
-    """Check unclear changes against one fresh listing; retry, once, those that did not happen.
-    Outcomes name the plan's change, even when the retry was a follow-up update."""
+def _settle(backend: Backend, unclear: list[tuple[Change, _Unclear]],
+            report: Callable[[Outcome], None]) -> list[tuple[Change, Change]]:
+    """Check unclear changes against one fresh listing. Reports what is settled; returns the
+    follow-up updates that finish half-done creates."""
     try:
         listing = backend.list_alerts()
     except SentryAlertsError as exc:
-        return [Outcome(change, "failed",
-                        f"{err.error.message} Sentry could not be asked whether it happened "
-                        f"({exc.message}); run plan again to see.")
-                for change, err in unclear]
-    results: list[Outcome] = []
-    retry: list[tuple[Change, Change]] = []  # (the plan's change, what to send now)
+        for change, err in unclear:
+            report(Outcome(change, "failed",
+                           f"{err.error.message} Whether Sentry applied it could not be checked "
+                           f"({exc.message}); run plan again to see."))
+        return []
+    follow_ups: list[tuple[Change, Change]] = []
     for change, err in unclear:
         verdict = _verify(change, listing.alerts)
         if isinstance(verdict, Outcome):
-            results.append(verdict)
+            report(verdict)
         elif isinstance(verdict, Change):
-            retry.append((change, verdict))
-        elif err.pending:
-            results.append(Outcome(
-                change, "failed",
-                f"{err.error.message} Sentry may still finish it: run plan again later (the "
-                "marker prevents a duplicate)."))
-        elif change.action == "create" and not listing.complete:
-            results.append(Outcome(
-                change, "failed",
-                f"{err.error.message} It could not be checked (the listing was incomplete), so "
-                "it was not retried; run plan again."))
+            follow_ups.append((change, verdict))
         else:
-            retry.append((change, change))
-    if not retry:
-        return results
-    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(retry)))) as pool:
-        futures = {pool.submit(_execute, backend, send): change for change, send in retry}
-        for future in as_completed(futures):
-            change = futures[future]
-            try:
-                outcome = replace(future.result(), change=change)
-                if change.action == "create" and outcome.status == "updated":
-                    rid = outcome.alert.remote_id if outcome.alert else "?"
-                    outcome = replace(outcome, status="created", message=(
-                        f"created (id {rid}; completed after a lost answer)."))
-                results.append(outcome)
-            except _Unclear as exc:
-                results.append(Outcome(
-                    change, "failed",
-                    f"{exc.error.message} This happened twice; run plan again: it shows whether "
-                    "Sentry applied it (the marker prevents a duplicate)."))
-    return results
+            report(Outcome(change, "failed",
+                           f"{err.error.message} It is not in Sentry now, so nothing was "
+                           "duplicated; run apply again (or plan later, if Sentry may still "
+                           "finish it)."))
+    return follow_ups
 
 
-__all__ = ["ApplyResult", "DEFAULT_PARALLELISM", "Outcome", "apply_plan"]
+def apply_and_report(plan: Plan, backend: Backend, *, out: TextIO, err: TextIO,
+                     parallelism: int = DEFAULT_PARALLELISM, color: bool = False) -> ApplyResult:
+    """`apply_plan` for people: one line per alert on `out` as it finishes, a progress bar on
+    `err` when it is a terminal and the work is more than a screenful, then the summary."""
+    from sentry_alerts.render.text import ProgressBar, apply_summary, outcome_line
+
+    total = len(plan.executable) + len(plan.of("conflict"))
+    bar = ProgressBar(total, enabled=ProgressBar.wanted(total, err), stream=err)
+
+    def show(outcome: Outcome) -> None:
+        bar.clear()
+        out.write(outcome_line(outcome, color=color) + "\n")
+        out.flush()
+        bar.advance()
+
+    try:
+        result = apply_plan(plan, backend, parallelism=parallelism, on_outcome=show)
+    finally:
+        bar.close()
+    out.write("\n" + apply_summary(result) + "\n")
+    out.flush()
+    return result
+
+
+__all__ = ["ApplyResult", "DEFAULT_PARALLELISM", "Outcome", "apply_and_report", "apply_plan"]

@@ -116,6 +116,146 @@ def emulator(
 
 # --- plan and apply commands ---
 
+BACKENDS = ("auto", "alert-rules", "monitors")
+BackendOpt = Annotated[
+    str,
+    typer.Option("--backend", help="auto (monitors where the server has them, else the legacy "
+                 "alert rules), alert-rules, or monitors."),
+]
+AdoptOpt = Annotated[
+    bool,
+    typer.Option("--adopt", help="Take over unmanaged alerts that have the name of a desired "
+                 "one (writes the ownership marker) instead of reporting a conflict."),
+]
+InsecureOpt = Annotated[
+    bool, typer.Option("--insecure", help="Allow plain http:// to hosts other than this machine."),
+]
+
+
+def _check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise SentryAlertsError(f"unknown --backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+    return backend
+
+
+def _progress_printer() -> Callable[[str], None]:
+    """Slow steps (a Slack lookup Sentry runs in the background) report on stderr: in place on
+    a terminal, else each kind of message once."""
+    import re
+
+    seen: set[str] = set()
+    tty = sys.stderr.isatty()
+
+    def progress(message: str) -> None:
+        if tty:
+            sys.stderr.write("\r\033[K" + message)
+            sys.stderr.flush()
+            return
+        kind = re.sub(r"\d+", "#", message)
+        if kind not in seen:
+            seen.add(kind)
+            typer.echo(message, err=True)
+
+    return progress
+
+
+def _colour() -> bool:
+    import os
+
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+@app.command()
+def plan(
+    policy: Annotated[Path, typer.Argument(help="The policy file.")],
+    detailed_exitcode: Annotated[bool, typer.Option(
+        "--detailed-exitcode", help="Exit 0 when Sentry matches the policy, 2 when there are "
+        "changes, 1 on errors.")] = False,
+    backend: BackendOpt = "auto",
+    adopt: AdoptOpt = False,
+    token: TokenOpt = None,
+    url: UrlOpt = DEFAULT_URL,
+    org: OrgOpt = None,
+    insecure: InsecureOpt = False,
+) -> None:
+    """Show what apply would change in Sentry (read-only)."""
+
+    def body() -> int:
+        from sentry_alerts.errors import EXIT_CHANGES
+        from sentry_alerts.plan import plan_policy
+        from sentry_alerts.render.text import render_plan
+
+        planned = plan_policy(str(policy), token=token, url=url, org=org,
+                              backend=_check_backend(backend), adopt=adopt, insecure=insecure,
+                              progress=_progress_printer())
+        typer.echo(render_plan(planned.plan, color=_colour()), nl=False)
+        if not planned.plan.listing_complete:
+            raise SentryAlertsError("the list of live alerts was incomplete, so this plan may "
+                                    "be wrong; run plan again.")
+        return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else 0
+
+    run_command(body)
+
+
+@app.command()
+def apply(
+    policy: Annotated[Path, typer.Argument(help="The policy file.")],
+    auto_approve: Annotated[bool, typer.Option(
+        "--auto-approve", help="Apply without asking (for CI).")] = False,
+    parallelism: Annotated[int, typer.Option(
+        "--parallelism", help="Alerts changed at the same time (1-25); the client also keeps "
+        "under Sentry's rate limits.")] = 8,
+    backend: BackendOpt = "auto",
+    adopt: AdoptOpt = False,
+    token: TokenOpt = None,
+    url: UrlOpt = DEFAULT_URL,
+    org: OrgOpt = None,
+    insecure: InsecureOpt = False,
+) -> None:
+    """Make Sentry match the policy: plan, show the plan, confirm, apply exactly that plan."""
+
+    def body() -> int:
+        from sentry_alerts.apply import apply_and_report
+        from sentry_alerts.plan import plan_policy
+        from sentry_alerts.render.text import render_plan
+
+        if not 1 <= parallelism <= 25:
+            raise SentryAlertsError(f"--parallelism must be between 1 and 25, not {parallelism}.")
+        planned = plan_policy(str(policy), token=token, url=url, org=org,
+                              backend=_check_backend(backend), adopt=adopt, insecure=insecure,
+                              progress=_progress_printer())
+        the_plan = planned.plan
+        typer.echo(render_plan(the_plan, color=_colour()), nl=False)
+        if not the_plan.listing_complete:
+            raise SentryAlertsError("the list of live alerts was incomplete, so nothing was "
+                                    "applied (a missing alert could be created twice); run "
+                                    "apply again.")
+        if not the_plan.executable:
+            if the_plan.of("conflict"):
+                raise SentryAlertsError("nothing can be applied until the conflicts above are "
+                                        "resolved: rerun with --adopt, or rename the alerts.")
+            typer.echo("No changes.")
+            return 0
+        if not auto_approve:
+            if not sys.stdin.isatty():
+                raise SentryAlertsError(
+                    "apply needs a confirmation, but there is no terminal to ask on; pass "
+                    "--auto-approve to apply without asking (CI), or run it in a terminal.")
+            typer.echo(f"\nApply these changes to {the_plan.org}? Only 'yes' is accepted.")
+            try:
+                answer = input("Enter a value: ")
+            except EOFError:
+                answer = ""
+            if answer.strip() != "yes":
+                raise SentryAlertsError("apply cancelled; nothing was changed.")
+        typer.echo("")
+        result = apply_and_report(the_plan, planned.connection.backend, out=sys.stdout,
+                                  err=sys.stderr, parallelism=parallelism, color=_colour())
+        return 0 if result.ok else EXIT_ERROR
+
+    run_command(body)
+
+
 
 # --- guide and monitoring-plan commands ---
 

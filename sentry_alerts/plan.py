@@ -388,6 +388,42 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
     )
 
 
+@dataclass(frozen=True)
+class PlannedPolicy:
+    """What `plan_policy` gives the commands: the plan, and what made it (apply needs the
+    connection's backend; the policy's warnings are shown)."""
+
+    plan: Plan
+    policy: Any  # policy.Policy
+    connection: Any  # sentry.connect.Connection
+
+
+def resolve_org(org: str | None, policy: Any) -> str:
+    """--org / SENTRY_ORG first, then the policy's `organization`; neither is an error."""
+    chosen = (org or "").strip() or (policy.organization or "").strip()
+    if not chosen:
+        raise SentryAlertsError(
+            f"no Sentry organization for policy {policy.path}: pass --org SLUG, set SENTRY_ORG, "
+            "or add `organization: SLUG` to the policy.")
+    return chosen
+
+
+def plan_policy(path: str, *, token: str | None, url: str, org: str | None,
+                backend: str = "auto", adopt: bool = False, insecure: bool = False,
+                progress: Any = None) -> PlannedPolicy:
+    """Load a policy file, connect to Sentry and plan: the shared first half of `plan` and
+    `apply`. Raises PolicyError, AuthError (no token, 401, 403: the caller may fall back to a
+    manual guide), or SentryAPIError."""
+    from sentry_alerts.policy import load_policy
+    from sentry_alerts.sentry.connect import connect
+
+    policy = load_policy(path)
+    connection = connect(url=url, token=token, org=resolve_org(org, policy), backend=backend,
+                         insecure=insecure, progress=progress)
+    plan = build_plan(policy, connection, policy_path=str(path), adopt=adopt)
+    return PlannedPolicy(plan, policy, connection)
+
+
 # --- plain data ---------------------------------------------------------------------------------
 
 
@@ -468,6 +504,6 @@ def change_from_dict(data: Mapping[str, Any]) -> Change:
 
 __all__ = [
     "ACTIONS", "EXECUTED_ACTIONS", "PENDING_ACTIONS", "PLAN_FORMAT_VERSION", "Action", "Change",
-    "FieldChange", "Plan", "build_plan", "diff_alerts", "field_changes", "format_field",
+    "FieldChange", "Plan", "PlannedPolicy", "build_plan", "plan_policy", "resolve_org", "diff_alerts", "field_changes", "format_field",
     "alert_to_dict", "alert_from_dict",
 ]

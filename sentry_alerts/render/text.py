@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import shutil
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from sentry_alerts.apply import ApplyResult, Outcome
 from sentry_alerts.model import Alert, query_for
 from sentry_alerts.plan import Change, Plan, format_field
+
+if TYPE_CHECKING:  # apply.py imports this module to report; types only, no import cycle
+    from sentry_alerts.apply import ApplyResult, Outcome
 
 # How each compared field is called in the policy's terms.
 FIELD_LABELS = {
