@@ -1,0 +1,300 @@
+"""The legacy backend: Sentry's metric alert rules (`/api/0/organizations/{org}/alert-rules/`).
+
+Request shape: notes §2.1, §2.2 and the worked example §2.8. Echo normalisation: §2.5. The async
+Slack lookup (202 + task polling): §3.3. Decisions (docs/sentry-api.md): exactly one project;
+`inputChannelId` whenever the channel id is known; the warning trigger notifies the same targets
+as the critical one; PUT always sends the full rule with trigger and action ids, so ids stay
+stable and leaving a field out never clears it by accident.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from sentry_alerts import model
+from sentry_alerts.errors import SentryAPIError
+from sentry_alerts.model import Alert, AlertSpec, EmailTarget, SlackTarget, Target
+from sentry_alerts.sentry.backend import BackendName, DatasetChoice, LiveListing
+from sentry_alerts.sentry.client import SentryClient
+from sentry_alerts.sentry.common import (
+    ChannelBook,
+    RetrySafeCreate,
+    collect_pages,
+    materialize,
+    normalise_resolve,
+    number,
+    target_key,
+)
+from sentry_alerts.sentry.lookups import Directory
+
+EVENT_TYPES = {"spans": ["trace_item_span"], "metrics": ["transaction"],
+               "transactions": ["transaction"]}
+
+# Org features that tell which datasets new alert rules may use (notes §2.4, §6).
+FEATURE_TRANSACTIONS_CLOSED = "discover-saved-queries-deprecation"
+FEATURES_METRICS_ONLY = ("mep-rollout-flag", "dynamic-sampling")
+
+
+def choose_dataset_from_features(requested: str, features: frozenset[str] | None,
+                                 api: str) -> DatasetChoice:
+    if requested != "auto":
+        return DatasetChoice(requested, f"the policy asks for {requested}")
+    if features is None:
+        return DatasetChoice("spans", f"auto: {api} — this Sentry does not list its org "
+                                      "features, and spans are what current Sentry accepts")
+    if FEATURE_TRANSACTIONS_CLOSED in features:
+        return DatasetChoice("spans", f"auto: {api} — the org has "
+                                      f"{FEATURE_TRANSACTIONS_CLOSED}, so only span-based "
+                                      "alerts can be created")
+    return DatasetChoice("spans", f"auto: {api} — spans (events_analytics_platform) are "
+                                  "accepted by this Sentry and are Sentry's recommended dataset")
+
+
+class AlertRulesBackend:
+    name: BackendName = "alert-rules"
+
+    def __init__(self, client: SentryClient, org: str, *, directory: Directory | None = None,
+                 features: frozenset[str] | None = None, task_deadline: float = 300.0,
+                 poll_interval: float = 1.0, progress: Callable[[str], None] | None = None,
+                 uncertain_settle: float = 1.0) -> None:
+        self.client = client
+        self.org = org
+        self.directory = directory or Directory(client, org)
+        self.features = features
+        self.task_deadline = task_deadline
+        self.poll_interval = poll_interval
+        self.progress = progress or (lambda message: None)
+        self.channels = ChannelBook()
+        self._creates = RetrySafeCreate(self.list_alerts, settle=uncertain_settle)
+
+    # -- dataset --
+
+    def choose_dataset(self, requested: str) -> DatasetChoice:
+        return choose_dataset_from_features(requested, self.features, "alert rules")
+
+    # -- reading --
+
+    def _path(self, rule_id: str | None = None) -> str:
+        base = f"/api/0/organizations/{self.org}/alert-rules/"
+        return f"{base}{rule_id}/" if rule_id else base
+
+    def list_alerts(self) -> LiveListing:
+        pages = self.client.paginate(self._path(), bucket="alert_rules.list",
+                                     what=f"the list of alert rules of {self.org}")
+        items, complete, problems = collect_pages(pages, "the list of alert rules")
+        alerts = [self.parse(rule) for rule in items if isinstance(rule, dict)]
+        for a in alerts:
+            self.channels.learn(a.targets)
+        return LiveListing(alerts, complete, problems)
+
+    def parse(self, rule: dict[str, Any]) -> Alert:
+        """Sentry's rule JSON -> a neutral, normalised Alert (policy terms)."""
+        triggers = sorted(rule.get("triggers") or [],
+                          key=lambda t: 0 if t.get("label") == "critical" else 1)
+        by_label = {t.get("label"): t for t in triggers}
+        critical = number((by_label.get("critical") or {}).get("alertThreshold"))
+        warning = number((by_label.get("warning") or {}).get("alertThreshold"))
+        targets: dict[tuple[str, ...], Target] = {}
+        extra_triggers: dict[str, Any] = {}
+        for trig in triggers:
+            action_ids: dict[tuple[str, ...], str] = {}
+            for action in trig.get("actions") or []:
+                target = self._target_from_action(action)
+                if target is None:
+                    continue
+                key = target_key(target)
+                targets.setdefault(key, target)
+                if action.get("id") is not None:
+                    action_ids[key] = str(action["id"])
+            extra_triggers[str(trig.get("label"))] = {"id": trig.get("id"), "actions": action_ids}
+        projects = rule.get("projects") or []
+        dataset_api = str(rule.get("dataset") or "")
+        description = rule.get("description") or ""
+        return Alert(
+            name=str(rule.get("name") or ""),
+            project=str(projects[0]) if projects else None,
+            environment=rule.get("environment") or None,
+            dataset=model.DATASET_FROM_API.get(dataset_api, dataset_api),
+            aggregate=str(rule.get("aggregate") or ""),
+            query=str(rule.get("query") or ""),
+            window_minutes=number(rule.get("timeWindow")) or 0,
+            critical_ms=critical,
+            warning_ms=warning,
+            resolve_ms=normalise_resolve(critical, warning, rule.get("resolveThreshold")),
+            targets=model.sort_targets(list(targets.values())),
+            owner=self.directory.owner_from_ref(rule.get("owner")),
+            description=description,
+            marker=model.Marker.find(description),
+            remote_id=str(rule.get("id")) if rule.get("id") is not None else None,
+            version=rule.get("dateModified") or None,
+            extra={"triggers": extra_triggers, "project": projects[0] if projects else None,
+                   "resolve_set": rule.get("resolveThreshold") is not None},
+        )
+
+    def _target_from_action(self, action: dict[str, Any]) -> Target | None:
+        kind = action.get("type")
+        if kind == "slack":
+            name = str(action.get("targetIdentifier") or "")
+            channel_id = action.get("inputChannelId") or None
+            if not name:  # only an id: show it rather than nothing
+                name = str(channel_id or "")
+            return SlackTarget(name, str(channel_id) if channel_id else None,
+                               self.directory.workspace_name(action.get("integrationId")))
+        if kind == "email":
+            ident = action.get("targetIdentifier")
+            if action.get("targetType") == "team":
+                return EmailTarget("team", self.directory.team_slug(ident) or str(ident))
+            if action.get("targetType") == "user":
+                return EmailTarget("user", self.directory.user_email(ident) or str(ident))
+        return None
+
+    # -- desired --
+
+    def materialize(self, spec: AlertSpec, dataset: str) -> Alert:
+        return materialize(spec, dataset, self.directory, self.channels)
+
+    # -- writing --
+
+    def body(self, alert: Alert) -> dict[str, Any]:
+        """The full rule JSON for POST and PUT (PUT also carries trigger and action ids)."""
+        if alert.project is None:
+            raise SentryAPIError(f"alert {alert.name!r} has no project; set `project` in the "
+                                 "policy.")
+        dataset = alert.dataset if alert.dataset in model.API_DATASET else "spans"
+        triggers_extra = (alert.extra or {}).get("triggers") or {}
+        triggers: list[dict[str, Any]] = []
+        for label, threshold in (("critical", alert.critical_ms), ("warning", alert.warning_ms)):
+            if threshold is None:
+                continue
+            previous = triggers_extra.get(label) or {}
+            action_ids = previous.get("actions") or {}
+            actions = []
+            for target in alert.targets:
+                action = self._action(target)
+                if target_key(target) in action_ids:
+                    action["id"] = action_ids[target_key(target)]
+                actions.append(action)
+            trigger: dict[str, Any] = {"label": label, "alertThreshold": threshold,
+                                       "actions": actions}
+            if previous.get("id") is not None:
+                trigger["id"] = str(previous["id"])
+            triggers.append(trigger)
+        body: dict[str, Any] = {
+            "name": alert.name,
+            "projects": [alert.project],
+            "environment": alert.environment,
+            "dataset": model.API_DATASET[dataset],
+            "queryType": 1,
+            "eventTypes": EVENT_TYPES[dataset],
+            "aggregate": alert.aggregate,
+            "query": alert.query,
+            "timeWindow": int(alert.window_minutes),
+            "thresholdType": 0,
+            "triggers": triggers,
+            "owner": self.directory.owner_ref(alert.owner),
+            "description": alert.description,
+        }
+        if alert.resolve_ms is not None:
+            body["resolveThreshold"] = alert.resolve_ms
+        elif (alert.extra or {}).get("resolve_set"):
+            # Clearing a resolve threshold needs an explicit null on PUT (notes §2.7); a POST
+            # leaves it out (null is the default, and the schema does not allow null).
+            body["resolveThreshold"] = None
+        return body
+
+    def _action(self, target: Target) -> dict[str, Any]:
+        if isinstance(target, SlackTarget):
+            workspace = self.directory.slack_workspace(target.workspace)
+            action: dict[str, Any] = {"type": "slack", "targetType": "specific",
+                                      "targetIdentifier": target.channel,
+                                      "integrationId": int(workspace.integration_id)}
+            if target.channel_id:
+                action["inputChannelId"] = target.channel_id
+            return action
+        if target.to == "team":
+            return {"type": "email", "targetType": "team",
+                    "targetIdentifier": self.directory.team_id(target.name)}
+        return {"type": "email", "targetType": "user",
+                "targetIdentifier": self.directory.user_id(target.name)}
+
+    def create(self, alert: Alert) -> Alert:
+        body = self.body(replace(alert, extra={}))
+
+        def once() -> Alert:
+            resp = self.client.post(self._path(), body, bucket="alert_rules.create",
+                                    what=f"creating alert rule {alert.name!r}")
+            return self._finish(resp.status, resp.body, alert)
+
+        return self._learned(self._creates.run(alert, once))
+
+    def update(self, alert: Alert) -> Alert:
+        if not alert.remote_id:
+            raise SentryAPIError(f"cannot update alert {alert.name!r}: it has no Sentry id.")
+        resp = self.client.put(self._path(alert.remote_id), self.body(alert),
+                               bucket="alert_rules.update",
+                               what=f"updating alert rule {alert.name!r} (id {alert.remote_id})")
+        return self._learned(self._finish(resp.status, resp.body, alert))
+
+    def delete(self, alert: Alert) -> None:
+        if not alert.remote_id:
+            return
+        try:
+            self.client.delete(self._path(alert.remote_id), bucket="alert_rules.delete",
+                               what=f"deleting alert rule {alert.name!r} (id {alert.remote_id})")
+        except SentryAPIError as exc:
+            if exc.status == 404:  # already gone: the goal is reached
+                return
+            raise
+
+    def _learned(self, live: Alert) -> Alert:
+        self.channels.learn(live.targets)
+        return live
+
+    # -- the 202 path --
+
+    def _finish(self, status: int, body: Any, alert: Alert) -> Alert:
+        if status == 202 and isinstance(body, dict) and body.get("uuid"):
+            return self.parse(self._wait_for_task(str(body["uuid"]), alert))
+        if not isinstance(body, dict):
+            raise SentryAPIError(f"Sentry answered {status} for alert {alert.name!r} without the "
+                                 "rule; run plan again to see its state.", status=status)
+        return self.parse(body)
+
+    def _wait_for_task(self, uuid: str, alert: Alert) -> dict[str, Any]:
+        path = f"/api/0/projects/{self.org}/{alert.project}/alert-rule-task/{uuid}/"
+        channels = ", ".join(t.channel for t in alert.targets
+                             if isinstance(t, SlackTarget) and not t.channel_id) or "Slack"
+        start = time.monotonic()
+        interval = self.poll_interval
+        while True:
+            elapsed = time.monotonic() - start
+            self.progress(f"waiting for Sentry to find Slack channel {channels} for alert "
+                          f"{alert.name!r} ({elapsed:.0f}s of at most {self.task_deadline:.0f}s)")
+            task = self.client.get(path, bucket="alert_rules.task",
+                                   what=f"the Slack lookup of alert {alert.name!r}")
+            status = (task or {}).get("status") if isinstance(task, dict) else None
+            if status == "success":
+                rule = task.get("alertRule")
+                if isinstance(rule, dict):
+                    return rule
+                raise SentryAPIError(
+                    f"Sentry finished the Slack lookup of alert {alert.name!r} but returned no "
+                    "rule; run plan again to see whether it exists.")
+            if status == "failed":
+                reason = task.get("error") or "no reason given"
+                raise SentryAPIError(
+                    f"Sentry could not save alert {alert.name!r} because its Slack lookup "
+                    f"failed: \"{reason}\"; check that {channels} exists in the workspace and "
+                    "that Sentry's Slack app is in the channel, or give the channel id "
+                    "(`channel_id:`) in the policy.", call=f"GET {path}", body=task)
+            if time.monotonic() - start + interval > self.task_deadline:
+                raise SentryAPIError(
+                    f"Sentry was still looking up Slack channel {channels} for alert "
+                    f"{alert.name!r} after {self.task_deadline:.0f}s; the alert may still "
+                    "appear: run plan again later, or give the channel id (`channel_id:`) in "
+                    "the policy so no lookup is needed.", call=f"GET {path}")
+            time.sleep(interval)
+            interval = min(interval * 1.5, 10.0)

@@ -1,0 +1,550 @@
+"""The HTTP client for Sentry's API: one session, timeouts, retries, pacing, pagination, and
+errors that read as one sentence.
+
+What it guarantees (docs/sentry-api.md has the details and sources):
+- Retries (tenacity) on connection failures, 5xx and 429, waiting until
+  `X-Sentry-Rate-Limit-Reset` when Sentry sends it, otherwise exponential backoff with jitter,
+  all within a bounded total time (`retry_budget`).
+- A POST is never retried blindly once it may have reached the server (read timeout, a
+  connection dropped after sending, 5xx): `UncertainWriteError` is raised instead, so the
+  caller can look the object up (by its ownership marker) before trying again. A POST answered
+  429 was not processed and is retried.
+- At most `X-Sentry-Rate-Limit-ConcurrentLimit` requests in flight, and new requests wait for the
+  next window when `X-Sentry-Rate-Limit-Remaining` says the current one is used up.
+- The token is sent in the Authorization header only; it is never part of a message, a log
+  line or a repr.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+import tenacity
+import urllib3
+
+from sentry_alerts import __version__
+from sentry_alerts.errors import AuthError, SentryAlertsError, SentryAPIError
+
+log = logging.getLogger("sentry_alerts.sentry")
+
+PER_PAGE = 100  # Sentry's maximum (notes §1.4)
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRY_BUDGET = 120.0
+DEFAULT_CONCURRENCY = 25  # Sentry SaaS's usual concurrent limit (notes §1.5)
+
+JSON = Any
+
+
+class UncertainWriteError(SentryAPIError):
+    """A POST may or may not have been applied (its answer was lost or was a 5xx).
+
+    Retrying it blindly could create a duplicate; the caller must look the object up first.
+    """
+
+
+class InsecureURLError(SentryAlertsError):
+    """Plain http:// to a host that is not this machine."""
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    body: JSON
+    headers: Mapping[str, str]
+    links: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, *, insecure: bool = False) -> str:
+    """The base URL without a trailing slash or `/api/0`; raises a clear error when unusable."""
+    raw = url.strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SentryAlertsError(
+            f"the Sentry URL {raw!r} is not an http(s) URL; pass e.g. --url https://sentry.io "
+            "or your self-hosted address.")
+    if parts.scheme == "http" and not insecure and not is_loopback(parts.hostname):
+        raise InsecureURLError(
+            f"refusing to send the Sentry token over plain http:// to {parts.hostname}: use "
+            "https://, or pass --insecure if this network is trusted (http:// is only allowed "
+            "to this machine by default).")
+    base = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+    if base.endswith("/api/0"):
+        base = base[: -len("/api/0")]
+    return base
+
+
+# --- turning Sentry's error bodies into readable text ---
+
+
+def flatten_sentry_body(body: JSON) -> str:
+    """Sentry's error body, verbatim but flattened: `detail`, `message`, lists joined, field
+    errors as `field: message` (nested paths like `triggers[0].actions[0].targetIdentifier`)."""
+    parts: list[str] = []
+
+    def walk(value: JSON, path: str) -> None:
+        if value is None or value == "" or value == [] or value == {}:
+            return
+        if isinstance(value, str | int | float | bool):
+            text = str(value)
+            parts.append(f"{path}: {text}" if path else text)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                child = path if isinstance(item, str | int | float) else f"{path}[{i}]"
+                walk(item, child)
+        elif isinstance(value, dict):
+            if "detail" in value and path == "":
+                detail = value["detail"]
+                if isinstance(detail, dict) and "message" in detail:
+                    walk(detail["message"], "")
+                else:
+                    walk(detail, "")
+                return
+            if "message" in value and path == "" and isinstance(value["message"], str):
+                walk(value["message"], "")
+                return
+            for key, item in value.items():
+                if key in ("nonFieldErrors", "non_field_errors", "detail"):
+                    walk(item, path)
+                else:
+                    walk(item, f"{path}.{key}" if path else str(key))
+
+    walk(body, "")
+    return "; ".join(p.strip() for p in parts if p.strip())
+
+
+def _scope_needed(method: str) -> str:
+    return "org:read" if method == "GET" else "alerts:write"
+
+
+def describe_http_error(method: str, path: str, status: int | None, body: JSON,
+                        *, org: str | None = None, what: str | None = None) -> str:
+    """One sentence: which call, what Sentry said, what to do."""
+    call = f"{method} {path}"
+    said = flatten_sentry_body(body) if body not in (None, "") else ""
+    said_part = f": Sentry said \"{said}\"" if said else ""
+    subject = f"{call} ({what})" if what else call
+    if status == 401:
+        advice = ("the token is invalid or expired; create a new one (Settings → Auth Tokens) "
+                  "and set SENTRY_AUTH_TOKEN")
+    elif status == 403:
+        advice = (f"the token lacks the scope this call needs ({_scope_needed(method)}; "
+                  "sentry-alerts needs org:read and alerts:write), or your role may not change "
+                  "alerts in this project")
+    elif status == 404:
+        target = f"organization {org!r}" if org else "the organization"
+        advice = (f"{target}, the project or the object is unknown to this Sentry (check --org, "
+                  "the project slugs in the policy and --url), or this Sentry does not serve "
+                  "this API")
+    elif status == 410:
+        advice = ("this Sentry no longer serves that API (sentry.io retired the legacy alert "
+                  "rules in 2026); use --backend monitors")
+    elif status == 429:
+        advice = ("Sentry kept rate-limiting the requests until the retry budget ran out; "
+                  "try again later or with a lower --parallel")
+    elif status is not None and status >= 500:
+        advice = "Sentry had an internal error; try again later (re-running is safe)"
+    elif status == 400:
+        advice = "fix the value Sentry names in the policy and re-run"
+    else:
+        advice = "check the request and try again"
+    status_text = f"answered {status}" if status is not None else "failed"
+    return f"Sentry {status_text} to {subject}{said_part}; {advice}."
+
+
+def _connection_sentence(method: str, path: str, base: str, exc: BaseException) -> str:
+    host = urlsplit(base).hostname or base
+    chain = _exception_chain(exc)
+    text = " ".join(type(e).__name__ + " " + str(e) for e in chain)
+    if any(isinstance(e, urllib3.exceptions.NameResolutionError) for e in chain) or \
+            "Name or service not known" in text or "nodename nor servname" in text \
+            or "getaddrinfo failed" in text or "Temporary failure in name resolution" in text:
+        reason = f"the host name {host} could not be resolved (DNS); check --url"
+    elif "Connection refused" in text or "ConnectionRefusedError" in text:
+        reason = f"the connection to {host} was refused; check --url and that Sentry is running"
+    elif any(isinstance(e, requests.exceptions.SSLError) for e in chain):
+        reason = f"the TLS handshake with {host} failed (certificate or protocol); check --url"
+    elif any(isinstance(e, requests.exceptions.Timeout) for e in chain):
+        reason = f"{host} did not answer in time; try again later or raise --timeout"
+    else:
+        reason = f"the connection to {host} failed ({type(exc).__name__}); try again later"
+    return f"Sentry could not be reached for {method} {path}: {reason}."
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo:
+        e = todo.pop()
+        if e in seen:
+            continue
+        seen.append(e)
+        for nxt in (e.__cause__, e.__context__, getattr(e, "reason", None)):
+            if isinstance(nxt, BaseException):
+                todo.append(nxt)
+        for arg in getattr(e, "args", ()):
+            if isinstance(arg, BaseException):
+                todo.append(arg)
+    return seen
+
+
+def _not_sent(exc: BaseException) -> bool:
+    """True when the request certainly never reached the server (safe to retry any method)."""
+    chain = _exception_chain(exc)
+    return any(isinstance(e, requests.exceptions.ConnectTimeout | urllib3.exceptions.NewConnectionError
+                          | urllib3.exceptions.ConnectTimeoutError) for e in chain)
+
+
+# --- pacing under Sentry's rate limits ---
+
+
+@dataclass
+class _Bucket:
+    window_end: float | None = None  # epoch seconds when the current window resets
+    remaining: int | None = None  # requests still allowed in it (our conservative estimate)
+    limit: int | None = None
+    in_flight: int = 0
+
+
+class RateGate:
+    """Keeps requests under Sentry's concurrency and per-window limits, as its headers report.
+
+    Limits are per (caller, endpoint) on Sentry; callers pass a bucket name per endpoint.
+    """
+
+    def __init__(self, max_concurrency: int = DEFAULT_CONCURRENCY,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._cond = threading.Condition()
+        self.capacity = max(1, max_concurrency)
+        self._in_flight = 0
+        self._buckets: dict[str, _Bucket] = {}
+        self._clock = clock
+
+    def acquire(self, bucket: str) -> None:
+        with self._cond:
+            b = self._buckets.setdefault(bucket, _Bucket())
+            while True:
+                now = self._clock()
+                if b.window_end is not None and now >= b.window_end:
+                    # A new window: the limit is known from the last one, the rest is not yet.
+                    b.window_end = None
+                    b.remaining = None if b.limit is None else b.limit - b.in_flight
+                if self._in_flight >= self.capacity:
+                    self._cond.wait(0.5)
+                    continue
+                if b.remaining is not None and b.remaining <= 0:
+                    wait = (b.window_end - now) if b.window_end is not None else 0.05
+                    self._cond.wait(min(max(wait, 0.0) + 0.005, 5.0))
+                    if b.window_end is None:  # nothing tells us when it resets; try again
+                        b.remaining = None
+                    continue
+                break
+            self._in_flight += 1
+            b.in_flight += 1
+            if b.remaining is not None:
+                b.remaining -= 1
+
+    def release(self, bucket: str, headers: Mapping[str, str] | None) -> None:
+        with self._cond:
+            b = self._buckets.setdefault(bucket, _Bucket())
+            self._in_flight = max(0, self._in_flight - 1)
+            b.in_flight = max(0, b.in_flight - 1)
+            if headers:
+                self._learn(b, headers)
+            self._cond.notify_all()
+
+    def _learn(self, b: _Bucket, headers: Mapping[str, str]) -> None:
+        concurrent = _int_header(headers, "X-Sentry-Rate-Limit-ConcurrentLimit")
+        if concurrent is not None and concurrent > 0:
+            self.capacity = max(1, min(self.capacity, concurrent))
+        remaining = _int_header(headers, "X-Sentry-Rate-Limit-Remaining")
+        limit = _int_header(headers, "X-Sentry-Rate-Limit-Limit")
+        reset = _float_header(headers, "X-Sentry-Rate-Limit-Reset")
+        if limit is not None:
+            b.limit = limit
+        if remaining is None or reset is None:
+            return
+        # Requests still in flight may not have been counted by the server yet: be conservative.
+        estimate = remaining - b.in_flight
+        if b.window_end is None or reset > b.window_end:
+            b.window_end = reset
+            b.remaining = estimate
+        elif reset == b.window_end:
+            b.remaining = estimate if b.remaining is None else min(b.remaining, estimate)
+
+    def exhausted_until(self, bucket: str, reset: float) -> None:
+        """A 429 said the window is used up until `reset`."""
+        with self._cond:
+            b = self._buckets.setdefault(bucket, _Bucket())
+            b.window_end = max(b.window_end or 0.0, reset)
+            b.remaining = 0
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    try:
+        return int(float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _float_header(headers: Mapping[str, str], name: str) -> float | None:
+    value = headers.get(name)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class _Retry(Exception):
+    """Internal: this attempt failed in a way worth retrying; `wait` is Sentry's hint."""
+
+    def __init__(self, final: SentryAPIError, wait: float | None = None) -> None:
+        super().__init__(final.message)
+        self.final = final
+        self.wait = wait
+
+
+# --- the client ---
+
+
+_ID_SEGMENT = re.compile(r"/(\d+|[0-9a-f]{32})(?=/)")
+
+
+class SentryClient:
+    """A Sentry API client for one base URL and token. Thread-safe; share one per run."""
+
+    def __init__(self, base_url: str, token: str, *, org: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, retry_budget: float = DEFAULT_RETRY_BUDGET,
+                 insecure: bool = False, max_concurrency: int = DEFAULT_CONCURRENCY,
+                 backoff_base: float = 0.5, backoff_max: float = 10.0,
+                 session: requests.Session | None = None, gate: RateGate | None = None) -> None:
+        self.base_url = check_url(base_url, insecure=insecure)
+        self.insecure = insecure
+        self.org = org
+        self.timeout = timeout
+        self.retry_budget = retry_budget
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.gate = gate or RateGate(max_concurrency)
+        self._token = token
+        self._session = session or _new_session(max_concurrency)
+        self.request_count = 0  # every HTTP request sent (retries included), for benchmarks
+        self._count_lock = threading.Lock()
+        # Optional observer of every request sent: (method, path, json body) (tests, benchmarks).
+        self.on_request: Callable[[str, str, JSON], None] | None = None
+
+    def __repr__(self) -> str:
+        return f"SentryClient(base_url={self.base_url!r}, org={self.org!r}, token=<hidden>)"
+
+    __str__ = __repr__
+
+    def with_base_url(self, base_url: str) -> SentryClient:
+        """The same client (session, pacing, token) for another base URL, e.g. the org's region."""
+        clone = SentryClient(base_url, self._token, org=self.org, timeout=self.timeout,
+                             retry_budget=self.retry_budget, insecure=self.insecure,
+                             backoff_base=self.backoff_base, backoff_max=self.backoff_max,
+                             session=self._session, gate=self.gate)
+        clone.on_request = self.on_request
+        return clone
+
+    # -- public calls --
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, *,
+            bucket: str | None = None, what: str | None = None) -> JSON:
+        return self.request("GET", path, params=params, bucket=bucket, what=what).body
+
+    def post(self, path: str, body: JSON, *, bucket: str | None = None,
+             what: str | None = None) -> ApiResponse:
+        return self.request("POST", path, json_body=body, bucket=bucket, what=what)
+
+    def put(self, path: str, body: JSON, *, bucket: str | None = None,
+            what: str | None = None) -> ApiResponse:
+        return self.request("PUT", path, json_body=body, bucket=bucket, what=what)
+
+    def delete(self, path: str, *, bucket: str | None = None,
+               what: str | None = None) -> ApiResponse:
+        return self.request("DELETE", path, bucket=bucket, what=what)
+
+    def paginate(self, path: str, params: Mapping[str, Any] | None = None, *,
+                 bucket: str | None = None, what: str | None = None) -> Iterator[list[JSON]]:
+        """Each page's items, following `Link: <…>; rel="next"; results="true"; cursor="…"`."""
+        query: dict[str, Any] = {"per_page": PER_PAGE, **(params or {})}
+        seen_cursors: set[str] = set()
+        while True:
+            resp = self.request("GET", path, params=query, bucket=bucket, what=what)
+            body = resp.body
+            if not isinstance(body, list):
+                raise SentryAPIError(
+                    f"Sentry answered GET {path} with something that is not a list; check that "
+                    "--url points at Sentry's API.", status=resp.status, call=f"GET {path}")
+            yield body
+            nxt = resp.links.get("next")
+            if not nxt or nxt.get("results", "false") != "true":
+                return
+            cursor = nxt.get("cursor") or _cursor_from_url(nxt.get("url", ""))
+            if not cursor or cursor in seen_cursors:
+                return
+            seen_cursors.add(cursor)
+            query = {**query, "cursor": cursor}
+
+    def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                json_body: JSON = None, bucket: str | None = None,
+                what: str | None = None) -> ApiResponse:
+        """One call with retries; raises SentryAPIError (or AuthError / UncertainWriteError)."""
+        if not path.startswith("/"):
+            path = "/" + path
+        bucket = bucket or f"{method} {_ID_SEGMENT.sub('/{id}', path)}"
+        deadline = time.monotonic() + self.retry_budget
+        attempt = {"n": 0}
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            hinted = exc.wait if isinstance(exc, _Retry) else None
+            n = state.attempt_number
+            backoff = min(self.backoff_max, self.backoff_base * (2 ** (n - 1)))
+            delay = hinted if hinted is not None else random.uniform(0, backoff) + backoff / 2
+            return max(0.0, min(delay, deadline - time.monotonic()))
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            return time.monotonic() >= deadline - 0.01
+
+        retrying = tenacity.Retrying(retry=tenacity.retry_if_exception_type(_Retry), wait=wait,
+                                     stop=stop, reraise=True)
+        try:
+            for try_ in retrying:
+                with try_:
+                    attempt["n"] += 1
+                    return self._attempt(method, path, params, json_body, bucket, what)
+        except _Retry as exc:
+            raise exc.final from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- one attempt --
+
+    def _attempt(self, method: str, path: str, params: Mapping[str, Any] | None, json_body: JSON,
+                 bucket: str, what: str | None) -> ApiResponse:
+        url = self.base_url + path
+        headers = {
+            "Authorization": f"Bearer {self._token}",
+            "Accept": "application/json",
+            "User-Agent": f"sentry-alerts/{__version__}",
+        }
+        data = None
+        if json_body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(json_body).encode()
+        call = f"{method} {path}"
+        self.gate.acquire(bucket)
+        resp: requests.Response | None = None
+        try:
+            with self._count_lock:
+                self.request_count += 1
+            if self.on_request is not None:
+                self.on_request(method, path, json_body)
+            resp = self._session.request(
+                method, url, params=params, data=data, headers=headers,
+                timeout=(min(10.0, self.timeout), self.timeout), allow_redirects=False,
+                verify=not self.insecure if url.startswith("https") else True)
+        except requests.exceptions.RequestException as exc:
+            self.gate.release(bucket, None)
+            message = _connection_sentence(method, path, self.base_url, exc)
+            log.debug("%s failed: %s", call, type(exc).__name__)
+            if method == "POST" and not _not_sent(exc):
+                raise UncertainWriteError(
+                    message[:-1] + "; the request may have reached Sentry, so it is checked "
+                    "before being sent again.", call=call) from None
+            if isinstance(exc, requests.exceptions.SSLError | requests.exceptions.InvalidURL):
+                raise SentryAPIError(message, call=call) from None
+            raise _Retry(SentryAPIError(message, call=call)) from None
+        finally:
+            if resp is not None:
+                self.gate.release(bucket, resp.headers)
+        log.debug("%s -> %s", call, resp.status_code)
+        return self._handle(method, path, resp, bucket, what)
+
+    def _handle(self, method: str, path: str, resp: requests.Response, bucket: str,
+                what: str | None) -> ApiResponse:
+        call = f"{method} {path}"
+        status = resp.status_code
+        body = _parse_body(resp)
+        if 200 <= status < 300:
+            if body is _INVALID:
+                raise SentryAPIError(
+                    f"Sentry answered {status} to {call} with a body that is not JSON; "
+                    "check that --url points at Sentry's API (not a proxy or login page).",
+                    status=status, call=call)
+            return ApiResponse(status, body, resp.headers, dict(resp.links))
+        if body is _INVALID:
+            body = None
+        if 300 <= status < 400:
+            where = resp.headers.get("Location", "elsewhere")
+            raise SentryAPIError(
+                f"Sentry answered {status} to {call} and redirects to {where}; pass that "
+                "address as --url (redirects are not followed so the token is not sent on).",
+                status=status, call=call)
+        message = describe_http_error(method, path, status, body, org=self.org, what=what)
+        if status == 429:
+            reset = _float_header(resp.headers, "X-Sentry-Rate-Limit-Reset")
+            wait = None
+            if reset is not None:
+                self.gate.exhausted_until(bucket, reset)
+                wait = max(0.0, reset - time.time()) + 0.01
+            raise _Retry(SentryAPIError(message, status=status, call=call, body=body), wait)
+        if status >= 500:
+            err = SentryAPIError(message, status=status, call=call, body=body)
+            if method == "POST":
+                raise UncertainWriteError(message, status=status, call=call, body=body)
+            raise _Retry(err)
+        if status in (401, 403):
+            raise AuthError(message, status=status, call=call, body=body)
+        raise SentryAPIError(message, status=status, call=call, body=body)
+
+
+_INVALID = object()
+
+
+def _parse_body(resp: requests.Response) -> JSON:
+    if not resp.content:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        return _INVALID
+
+
+def _cursor_from_url(url: str) -> str | None:
+    values = parse_qs(urlsplit(url).query).get("cursor")
+    return values[0] if values else None
+
+
+def _new_session(max_concurrency: int) -> requests.Session:
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4,
+                                            pool_maxsize=max(10, max_concurrency + 4),
+                                            max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.trust_env = True
+    return session

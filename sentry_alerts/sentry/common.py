@@ -1,0 +1,173 @@
+"""What both backends share: materialising a spec the way Sentry will store it, normalising
+numbers and targets, learning Slack channel ids, and retry-safe creates."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from sentry_alerts import model
+from sentry_alerts.errors import SentryAPIError
+from sentry_alerts.model import Alert, AlertSpec, EmailTarget, SlackTarget, Target
+from sentry_alerts.sentry.backend import LiveListing
+from sentry_alerts.sentry.client import SentryClient, UncertainWriteError
+from sentry_alerts.sentry.lookups import Directory
+
+
+def number(value: Any) -> float | int | None:
+    """Sentry echoes 750 as 750.0 and 5 minutes as 5.0: whole floats become ints."""
+    if value is None or value == "":
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(f) if f.is_integer() else f
+
+
+def lowest_threshold(critical: float | None, warning: float | None) -> float | None:
+    return warning if warning is not None else critical
+
+
+def normalise_resolve(critical: float | None, warning: float | None,
+                      resolve: float | None) -> float | None:
+    """A resolve threshold equal to the lowest alert threshold is what Sentry does when none is
+    set (notes §2.3 item 5), and newer servers echo it as a number (notes §2.5): both sides
+    treat it as "none" so neither shows a false change."""
+    resolve = number(resolve)
+    if resolve is not None and resolve == number(lowest_threshold(critical, warning)):
+        return None
+    return resolve
+
+
+def target_key(target: Target) -> tuple[str, ...]:
+    """Identity of a target for matching Sentry's actions (case-insensitive names)."""
+    if isinstance(target, SlackTarget):
+        return ("slack", (target.workspace or "").lower(), target.channel.lower())
+    return ("email", target.to, target.name.lower())
+
+
+class ChannelBook:
+    """Slack channel ids seen in live alerts, by (workspace, channel name): a policy that names
+    only the channel gets the id Sentry resolved before, so it shows no false change and later
+    writes can send `inputChannelId` (no 202 lookup)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def learn(self, targets: Iterable[Target]) -> None:
+        with self._lock:
+            for t in targets:
+                if isinstance(t, SlackTarget) and t.channel_id:
+                    self._ids.setdefault(((t.workspace or "").lower(), t.channel.lower()),
+                                         t.channel_id)
+
+    def find(self, workspace: str | None, channel: str) -> str | None:
+        with self._lock:
+            return self._ids.get(((workspace or "").lower(), channel.lower()))
+
+
+def materialize(spec: AlertSpec, dataset: str, directory: Directory,
+                channels: ChannelBook) -> Alert:
+    """`model.desired_alert` plus what only the server knows, so desired == live after apply."""
+    alert = model.desired_alert(spec, dataset)
+    targets: list[Target] = []
+    for t in alert.targets:
+        if isinstance(t, SlackTarget):
+            workspace = directory.slack_workspace(t.workspace).name
+            channel_id = t.channel_id or channels.find(workspace, t.channel)
+            targets.append(SlackTarget(t.channel, channel_id, workspace))
+        elif isinstance(t, EmailTarget) and t.to == "user":
+            directory.user_id(t.name)
+            targets.append(EmailTarget("user", directory.user_email(directory.user_id(t.name))
+                                       or t.name))
+        else:
+            directory.team_id(t.name)
+            targets.append(t)
+    owner = alert.owner
+    if owner:
+        owner = directory.owner_from_ref(directory.owner_ref(owner))
+    return replace(
+        alert,
+        window_minutes=number(alert.window_minutes),
+        critical_ms=number(alert.critical_ms),
+        warning_ms=number(alert.warning_ms),
+        resolve_ms=normalise_resolve(alert.critical_ms, alert.warning_ms, alert.resolve_ms),
+        targets=model.sort_targets(targets),
+        owner=owner,
+    )
+
+
+def collect_pages(pages: Iterable[list[Any]], what: str) -> tuple[list[Any], bool, list[str]]:
+    """All items of a paginated listing. The first page's failure is raised (auth, 404, 410);
+    a later page's failure ends the listing with complete=False and the reason."""
+    items: list[Any] = []
+    iterator = iter(pages)
+    first = True
+    while True:
+        try:
+            page = next(iterator)
+        except StopIteration:
+            return items, True, []
+        except SentryAPIError as exc:
+            if first:
+                raise
+            return items, False, [f"{what} stopped after {len(items)} items: {exc.message}"]
+        first = False
+        items.extend(page)
+
+
+class RetrySafeCreate:
+    """Creates that never duplicate: when a POST's outcome is unknown, look the alert up by its
+    ownership marker (one shared listing for all uncertain creates at that moment) before
+    sending it again."""
+
+    def __init__(self, list_alerts: Callable[[], LiveListing], *, attempts: int = 5,
+                 settle: float = 1.0) -> None:
+        self._list_alerts = list_alerts
+        self.attempts = attempts
+        self.settle = settle  # seconds to let an in-flight write land before looking
+        self._lock = threading.Lock()
+        self._index: dict[tuple[str, str], Alert] = {}
+        self._index_time = 0.0
+
+    def run(self, alert: Alert, create_once: Callable[[], Alert]) -> Alert:
+        last: UncertainWriteError | None = None
+        for attempt in range(self.attempts):
+            try:
+                return create_once()
+            except UncertainWriteError as exc:
+                last = exc
+                if alert.marker is None:
+                    raise
+                time.sleep(self.settle * (attempt + 1))
+                found = self.find(alert.marker, since=time.monotonic())
+                if found is not None:
+                    return found
+        assert last is not None
+        raise SentryAPIError(
+            f"{last.message[:-1]} (tried {self.attempts} times; no alert with the marker of "
+            f"{alert.name!r} exists, so nothing was created twice).", status=last.status,
+            call=last.call, body=last.body)
+
+    def find(self, marker: model.Marker, since: float) -> Alert | None:
+        with self._lock:
+            if self._index_time < since:
+                listing = self._list_alerts()
+                self._index = {(a.marker.policy, a.marker.key): a for a in listing.alerts
+                               if a.marker is not None}
+                self._index_time = time.monotonic()
+            return self._index.get((marker.policy, marker.key))
+
+
+def version_of(*parts: Any) -> str | None:
+    values = [str(p) for p in parts if p]
+    return "|".join(values) if values else None
+
+
+__all__ = ["ChannelBook", "RetrySafeCreate", "SentryClient", "collect_pages", "materialize",
+           "normalise_resolve", "number", "target_key", "version_of"]

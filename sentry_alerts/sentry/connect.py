@@ -1,0 +1,146 @@
+"""`connect()`: from URL, token and org to a ready backend.
+
+1. No token: AuthError (the caller may write a manual guide instead).
+2. GET /api/0/organizations/{org}/ checks token and org, and gives `links.regionUrl` (sentry.io:
+   the org's region host, used from then on) and the org's `features`.
+3. The backend: `auto` uses monitors where the server serves /detectors/ (a GET with per_page=1),
+   the legacy alert rules where it answers 404; the reason is kept for the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sentry_alerts.errors import AuthError, SentryAlertsError, SentryAPIError
+from sentry_alerts.sentry.alert_rules import AlertRulesBackend
+from sentry_alerts.sentry.backend import Backend
+from sentry_alerts.sentry.client import (
+    DEFAULT_RETRY_BUDGET,
+    SentryClient,
+    check_url,
+    is_loopback,
+)
+from sentry_alerts.sentry.lookups import Directory
+from sentry_alerts.sentry.monitors import MonitorsBackend
+
+BACKENDS = ("auto", "alert-rules", "monitors")
+NO_TOKEN = ("no Sentry token: set SENTRY_AUTH_TOKEN or pass --token (an auth token with "
+            "org:read and alerts:write); without API access, `sentry-alerts guide` writes the "
+            "steps to do by hand.")
+
+
+@dataclass
+class Connection:
+    client: SentryClient
+    org: str
+    url: str  # the API base actually used (the org's region URL on sentry.io)
+    backend: Backend
+    backend_reason: str  # e.g. "monitors: this server serves /detectors/ (auto)"
+    directory: Directory
+    features: frozenset[str] | None = None
+
+
+def _same_site(base: str, region: str) -> bool:
+    """Follow `links.regionUrl` only to the same host, a subdomain, or another sentry.io host,
+    so a server cannot send the token elsewhere."""
+    a, b = urlsplit(base), urlsplit(region)
+    if not b.hostname or b.scheme not in ("https", "http"):
+        return False
+    if b.scheme == "http" and not is_loopback(b.hostname):
+        return False
+    host, other = a.hostname or "", b.hostname
+    if other == host or other.endswith("." + host):
+        return True
+    return host.endswith("sentry.io") and (other == "sentry.io" or other.endswith(".sentry.io"))
+
+
+def connect(*, url: str, token: str | None, org: str, backend: str = "auto",
+            insecure: bool = False, timeout: float = 30.0, task_deadline: float = 300.0,
+            progress: Callable[[str], None] | None = None,
+            retry_budget: float = DEFAULT_RETRY_BUDGET, poll_interval: float = 1.0,
+            uncertain_settle: float = 1.0, max_concurrency: int = 25) -> Connection:
+    if backend not in BACKENDS:
+        raise SentryAlertsError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+    if not token or not token.strip():
+        raise AuthError(NO_TOKEN)
+    if not org:
+        raise SentryAlertsError("no organization: set `organization` in the policy, SENTRY_ORG, "
+                                "or pass --org.")
+    say = progress or (lambda message: None)
+    client = SentryClient(check_url(url, insecure=insecure), token.strip(), org=org,
+                          timeout=timeout, insecure=insecure, retry_budget=retry_budget,
+                          max_concurrency=max_concurrency)
+    info = client.get(f"/api/0/organizations/{org}/", bucket="organizations.get",
+                      what=f"organization {org!r}")
+    if not isinstance(info, dict):
+        raise SentryAPIError(f"Sentry answered GET /api/0/organizations/{org}/ with something "
+                             "that is not an organization; check --url.")
+    region = ((info.get("links") or {}).get("regionUrl") or "").rstrip("/")
+    if region and region != client.base_url:
+        if _same_site(client.base_url, region):
+            say(f"using the organization's region {region}")
+            client = client.with_base_url(region)
+        else:
+            say(f"ignoring the region URL {region} that Sentry gave (not the same site as "
+                f"{client.base_url})")
+    features = info.get("features")
+    feature_set = frozenset(str(f) for f in features) if isinstance(features, list) else None
+    directory = Directory(client, org)
+    name, reason = _choose_backend(client, org, backend)
+    chosen: Backend
+    if name == "monitors":
+        chosen = MonitorsBackend(client, org, directory=directory, progress=progress,
+                                 uncertain_settle=uncertain_settle)
+    else:
+        chosen = AlertRulesBackend(client, org, directory=directory, features=feature_set,
+                                   task_deadline=task_deadline, poll_interval=poll_interval,
+                                   progress=progress, uncertain_settle=uncertain_settle)
+    return Connection(client, org, client.base_url, chosen, reason, directory, feature_set)
+
+
+def _probe(client: SentryClient, path: str, bucket: str) -> int:
+    """200, or the error status of a cheap list call (auth errors are raised)."""
+    try:
+        client.get(path, {"per_page": 1}, bucket=bucket)
+        return 200
+    except AuthError:
+        raise
+    except SentryAPIError as exc:
+        if exc.status in (404, 410):
+            return exc.status
+        raise
+
+
+def _choose_backend(client: SentryClient, org: str, requested: str) -> tuple[str, str]:
+    detectors = f"/api/0/organizations/{org}/detectors/"
+    rules = f"/api/0/organizations/{org}/alert-rules/"
+    if requested == "monitors":
+        status = _probe(client, detectors, "detectors.list")
+        if status != 200:
+            raise SentryAPIError(
+                f"this Sentry does not serve monitors (GET {detectors} answered {status}); it "
+                "is older than the 2026 monitors API (self-hosted before 26.7): use "
+                "--backend alert-rules or auto.", status=status, call=f"GET {detectors}")
+        return "monitors", "monitors: chosen with --backend monitors"
+    if requested == "alert-rules":
+        status = _probe(client, rules, "alert_rules.list")
+        if status != 200:
+            raise SentryAPIError(
+                f"this Sentry no longer serves the legacy alert rules API (GET {rules} answered "
+                f"{status}; sentry.io retired it in 2026): use --backend monitors or auto.",
+                status=status, call=f"GET {rules}")
+        return "alert-rules", "alert-rules: chosen with --backend alert-rules"
+    status = _probe(client, detectors, "detectors.list")
+    if status == 200:
+        return "monitors", "monitors: this server serves /detectors/ (auto)"
+    rules_status = _probe(client, rules, "alert_rules.list")
+    if rules_status == 200:
+        return "alert-rules", (f"alert-rules: this server does not serve /detectors/ "
+                               f"({status}), so the legacy alert rules API (auto)")
+    raise SentryAPIError(
+        f"this Sentry serves neither monitors (GET {detectors} answered {status}) nor alert rules "
+        f"(GET {rules} answered {rules_status}); check that organization {org!r} has alerts "
+        "enabled (feature `incidents`) and that --url is right.", status=rules_status,
+        call=f"GET {rules}")
