@@ -78,6 +78,7 @@ def member_json(org: Organization, member: Member) -> dict[str, Any]:
             "email": member.email, "avatarUrl": "", "isActive": True, "hasPasswordAuth": True,
             "isManaged": False, "dateJoined": "2024-01-01T00:00:00.000000Z", "lastLogin": None,
             "has2fa": False, "lastActive": None, "isSuperuser": False, "isStaff": False,
+            "isSuspended": False,
             "experiments": {}, "emails": [{"id": str(member.user_id), "email": member.email,
                                            "is_verified": True}],
         },
@@ -128,8 +129,10 @@ def list_teams(emu: Any, req: Request, org: str) -> Response:
     for team in sorted(o.teams.values(), key=lambda t: t.slug):
         item = team_json(o, team, req.user_id)
         if req.arg("detailed") != "0":
-            item["projects"] = [project_json(o, p, req.user_id) for p in o.projects.values()
-                                if team.slug in p.teams]
+            item["projects"] = [
+                {**project_json(o, p, req.user_id), "avatar": AVATAR, "color": "#3f70bf",
+                 "isInternal": False, "isPublic": False, "status": "active"}
+                for p in o.projects.values() if team.slug in p.teams]
         items.append(item)
     return emu.paginate(req, items)
 
