@@ -28,7 +28,7 @@ from typing import Literal, TextIO
 
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import Change, Plan, field_changes
+from sentry_alerts.plan import FIELD_LABELS, Change, Plan, field_changes
 from sentry_alerts.sentry.backend import Backend
 
 OutcomeStatus = Literal["created", "updated", "deleted", "failed", "skipped"]
@@ -98,7 +98,7 @@ def _execute(backend: Backend, change: Change) -> Outcome:
         if change.action == "update":
             assert change.desired is not None and change.live is not None
             alert = backend.update(change.desired.with_identity(change.live))
-            what = ", ".join(f.field for f in change.fields) or "marker"
+            what = ", ".join(FIELD_LABELS.get(f.field, f.field) for f in change.fields) or "marker"
             return Outcome(change, "updated", f"updated ({what}).", alert)
         if change.action == "delete":
             assert change.live is not None

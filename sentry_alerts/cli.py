@@ -114,6 +114,22 @@ def emulator(
     run_command(body)
 
 
+@app.command()
+def demo(
+    profile: Annotated[str | None, typer.Option(
+        "--profile", help="Emulator profile: saas-2026 (default), saas-2026-05, self-hosted-25, "
+        "self-hosted-26.7.")] = None,
+) -> None:
+    """Try sentry-alerts against an embedded Sentry emulator: validate, plan, apply, drift."""
+
+    def body() -> int:
+        from sentry_alerts.demo import run_demo
+
+        return run_demo(profile=profile)
+
+    run_command(body)
+
+
 # --- plan and apply commands ---
 
 BACKENDS = ("auto", "alert-rules", "monitors")

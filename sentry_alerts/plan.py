@@ -223,6 +223,24 @@ def _same_value(name: str, desired: Any, live: Any) -> bool:
     return desired == live
 
 
+# How each compared field is called in the policy's terms (renderers and outcome messages).
+FIELD_LABELS: dict[str, str] = {
+    "name": "name",
+    "project": "project",
+    "environment": "environment",
+    "dataset": "dataset",
+    "aggregate": "aggregate",
+    "query": "query",
+    "window_minutes": "window",
+    "critical_ms": "critical",
+    "warning_ms": "warning",
+    "resolve_ms": "resolve",
+    "targets": "notify",
+    "owner": "owner",
+    "description": "description",
+}
+
+
 def format_field(name: str, value: Any) -> str:
     """A compared field's value in the policy's terms, for people and for saved plans."""
     if name == "window_minutes":
@@ -503,7 +521,7 @@ def change_from_dict(data: Mapping[str, Any]) -> Change:
 
 
 __all__ = [
-    "ACTIONS", "EXECUTED_ACTIONS", "PENDING_ACTIONS", "PLAN_FORMAT_VERSION", "Action", "Change",
+    "ACTIONS", "EXECUTED_ACTIONS", "FIELD_LABELS", "PENDING_ACTIONS", "PLAN_FORMAT_VERSION", "Action", "Change",
     "FieldChange", "Plan", "PlannedPolicy", "build_plan", "plan_policy", "resolve_org", "diff_alerts", "field_changes", "format_field",
     "alert_to_dict", "alert_from_dict",
 ]

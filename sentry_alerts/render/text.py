@@ -16,27 +16,10 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from sentry_alerts.model import Alert, query_for
-from sentry_alerts.plan import Change, Plan, format_field
+from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
 
 if TYPE_CHECKING:  # apply.py imports this module to report; types only, no import cycle
     from sentry_alerts.apply import ApplyResult, Outcome
-
-# How each compared field is called in the policy's terms.
-FIELD_LABELS = {
-    "name": "name",
-    "project": "project",
-    "environment": "environment",
-    "dataset": "dataset",
-    "aggregate": "aggregate",
-    "query": "query",
-    "window_minutes": "window",
-    "critical_ms": "critical",
-    "warning_ms": "warning",
-    "resolve_ms": "resolve",
-    "targets": "notify",
-    "owner": "owner",
-    "description": "description",
-}
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "orphan": " ",
            "duplicate": " ", "unchanged": " "}
@@ -53,17 +36,26 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
+def _reason(reason: str, subject: str) -> str:
+    """Reasons may repeat their subject ("monitors: this server ..."); say it once."""
+    reason = reason.strip()
+    return reason[len(subject) + 1:].strip() if reason.startswith(subject + ":") else reason
+
+
 def header_lines(plan: Plan) -> list[str]:
     """Where the plan was made: policy, org, backend and dataset, each with its reason."""
     desired = [c.desired for c in plan.changes if c.desired is not None]
     aggregates = sorted({a.aggregate for a in desired}) or ["(no alerts)"]
-    backend_reason = f" ({plan.backend_reason})" if plan.backend_reason else ""
-    dataset_reason = f" ({plan.dataset_reason})" if plan.dataset_reason else ""
-    return [
+    backend_reason = _reason(plan.backend_reason, plan.backend)
+    lines = [
         f"Policy {plan.policy_name} ({plan.policy_path}) → org {plan.org} at {plan.url}",
-        f"Using {plan.backend}{backend_reason}; dataset {plan.dataset}{dataset_reason}: "
-        f"{', '.join(aggregates)} where {query_for('…', plan.dataset)}",
+        f"Using {plan.backend}" + (f" ({backend_reason})" if backend_reason else "")
+        + f"; dataset {plan.dataset}: {', '.join(aggregates)} where "
+        f"{query_for('…', plan.dataset)}",
     ]
+    if plan.dataset_reason:
+        lines.append(f"Why {plan.dataset}: {_reason(plan.dataset_reason, 'auto')}")
+    return lines
 
 
 def _title(change: Change) -> str:
