@@ -234,6 +234,12 @@ def test_slack_channel_id_wins_and_name_is_corrected(emu):
     assert resp.status_code == 201
     assert resp.json()["actionFilters"][0]["actions"][0]["config"] == {
         "targetType": "specific", "targetIdentifier": "C0BACKEND1", "targetDisplay": "#backend"}
+    only_id = workflow([], actionFilters=[{"logicType": "any", "conditions": [], "actions": [
+        slack_action(targetIdentifier="G0PRIVATE2")]}])
+    resp = requests.post(f"{emu.url}{ORG}/workflows/", json=only_id, headers=AUTH, timeout=5)
+    assert resp.json()["actionFilters"][0]["actions"][0]["config"] == {
+        "targetType": "specific", "targetIdentifier": "G0PRIVATE2",
+        "targetDisplay": "#oncall-private"}
 
 
 def test_workflow_update_keeps_ids_and_replaces_the_rest(emu):
@@ -340,7 +346,7 @@ def test_out_of_band_edit_and_delete(emu):
 
 # --- bad requests: status and exact body ---
 
-SLACK_MISSING = ('The slack resource "{}" does not exist or has not been granted access in the '
+SLACK_MISSING = ('Slack: The resource "{}" does not exist or has not been granted access in the '
                  'Acme Slack workspace.')
 
 BAD_DETECTORS = [
@@ -420,18 +426,27 @@ BAD_WORKFLOWS = [
     ("slack without integration", workflow([], actionFilters=[{
         "logicType": "any", "conditions": [], "actions": [
             {**slack_action(targetDisplay="#ops-alerts"), "integrationId": None}]}]), 400,
-     {"actionFilters": {"nonFieldErrors": ["Integration ID is required for slack action"]}}),
+     {"actionFilters": {"nonFieldErrors": ["Integration ID is required for action type slack"]}}),
     ("unknown slack integration", workflow([], actionFilters=[{
         "logicType": "any", "conditions": [], "actions": [
             {**slack_action(targetDisplay="#ops-alerts"), "integrationId": "999"}]}]), 400,
      {"actionFilters": {"nonFieldErrors": ["Slack integration with id 999 not found"]}}),
     ("unknown channel", workflow([], actionFilters=[{
         "logicType": "any", "conditions": [], "actions": [slack_action(targetDisplay="#nope")]}]),
-     400, {"actionFilters": {"nonFieldErrors": [SLACK_MISSING.format("nope")]}}),
+     400, {"actionFilters": {"all": [SLACK_MISSING.format("nope")]}}),
     ("private channel without the bot", workflow([], actionFilters=[{
         "logicType": "any", "conditions": [],
         "actions": [slack_action(targetDisplay="#leadership")]}]), 400,
-     {"actionFilters": {"nonFieldErrors": [SLACK_MISSING.format("leadership")]}}),
+     {"actionFilters": {"all": [SLACK_MISSING.format("leadership")]}}),
+    ("unknown channel id", workflow([], actionFilters=[{
+        "logicType": "any", "conditions": [],
+        "actions": [slack_action(targetIdentifier="C0NOPE0000", targetDisplay="#ops-alerts")]}]),
+     400, {"actionFilters": {"all": ["Slack: Channel not found. Invalid ID provided."]}}),
+    ("email with an integration id", workflow([], actionFilters=[{
+        "logicType": "any", "conditions": [], "actions": [
+            {"type": "email", "integrationId": "31",
+             "config": {"targetType": "team", "targetIdentifier": "11"}}]}]), 400,
+     {"actionFilters": {"nonFieldErrors": ["Integration ID is not allowed for action type email"]}}),
     ("frequency not allowed", workflow([], config={"frequency": 7}), 400,
      {"config": ["7 is not one of [0, 5, 10, 30, 60, 180, 720, 1440]"]}),
     ("unknown detector", workflow([999]), 400, ["Some detectors do not exist: {999}"]),

@@ -83,6 +83,8 @@ ACTION_TYPES = (
     "jira_server", "github", "github_enterprise", "vsts", "webhook", "plugin",
 )
 EMAIL_TARGET_TYPES = ("user", "team", "issue_owners")
+INTEGRATION_ACTION_TYPES = ("slack", "msteams", "discord", "pagerduty", "opsgenie", "jira",
+                            "jira_server", "github", "github_enterprise", "vsts")
 
 TRANSACTION_CREATE_MESSAGE = (
     "Creation of transaction-based alerts is disabled, as we migrate to the span dataset. "
@@ -646,59 +648,63 @@ def validate_action(action: JSON, org: Organization) -> JSON | None:
     if errors.fields:
         return errors.fields
     action.setdefault("status", "active")
+    # BaseActionValidator: integration actions need an integration id, others must not have one.
+    integration_id = action.get("integrationId")
+    if kind in INTEGRATION_ACTION_TYPES and integration_id in (None, ""):
+        return {"nonFieldErrors": [f"Integration ID is required for action type {kind}"]}
+    if kind not in INTEGRATION_ACTION_TYPES and integration_id not in (None, ""):
+        return {"nonFieldErrors": [f"Integration ID is not allowed for action type {kind}"]}
     if kind == "slack":
-        message = resolve_slack_action(action, org)
-    elif kind == "email":
-        message = check_email_action(action, org)
-    else:
-        message = None
-    if message:
-        return {"nonFieldErrors": [message]}
+        return resolve_slack_action(action, org)
+    if kind == "email":
+        return check_email_action(action, org)
     return None
 
 
-def resolve_slack_action(action: dict, org: Organization) -> str | None:
-    """SlackNotifyServiceForm, run synchronously inside the request (notes §5.1): the channel
-    name (config.targetDisplay) or id (config.targetIdentifier) is looked up in the workspace;
-    the real name and id are written back. A wrong name next to a valid id is auto-corrected."""
-    integration_id = action.get("integrationId")
-    if integration_id in (None, ""):
-        return "Integration ID is required for slack action"
+def resolve_slack_action(action: dict, org: Organization) -> JSON | None:
+    """SlackNotifyServiceForm, run synchronously inside the request (SAV, notes §5.1): the
+    channel name (config.targetDisplay) or id (config.targetIdentifier) is looked up in the
+    workspace and the real name and id are written back; a wrong name next to a valid id is
+    corrected. Form errors come back under "all" with the form's "Slack: " prefix."""
+    integration_id = action["integrationId"]
     workspace = org.slack_workspace(integration_id)
     if workspace is None:
-        return f"Slack integration with id {integration_id} not found"
+        return {"nonFieldErrors": [f"Slack integration with id {integration_id} not found"]}
     config = action["config"]
     if config.get("targetType", "specific") != "specific":
-        return "Invalid target type for slack. Valid types are [specific]"
+        return {"nonFieldErrors": ["Invalid target type for slack. Valid types are [specific]"]}
     given_id = config.get("targetIdentifier") or None
     given_name = config.get("targetDisplay") or None
     if given_id:
-        # An id is checked as an id; the name next to it is auto-corrected (2026 behaviour).
+        # An id is checked as an id; the name next to it is corrected (2026 behaviour).
         channel = workspace.find_channel(str(given_id))
-        if channel is not None and channel.id != str(given_id):
-            channel = None
+        if channel is None or channel.id != str(given_id):
+            return {"all": ["Slack: Channel not found. Invalid ID provided."]}
+    elif given_name:
+        channel = workspace.find_channel(str(given_name))
+        if channel is None:
+            name = str(given_name).lstrip("#@")
+            return {"all": [f'Slack: The resource "{name}" does not exist or has not been '
+                            f"granted access in the {workspace.name} Slack workspace."]}
     else:
-        channel = workspace.find_channel(str(given_name)) if given_name else None
-    if channel is None:
-        shown = given_id or (given_name or "").lstrip("#")
-        return (f'The slack resource "{shown}" does not exist or has not been granted access in '
-                f"the {workspace.name} Slack workspace.")
+        return {"channel": [REQUIRED]}
     action["integrationId"] = str(workspace.integration_id)
     action["config"] = {"targetType": "specific", "targetIdentifier": channel.id,
                         "targetDisplay": "#" + channel.name}
     return None
 
 
-def check_email_action(action: dict, org: Organization) -> str | None:
+def check_email_action(action: dict, org: Organization) -> JSON | None:
     config = action["config"]
     target_type = config.get("targetType")
     if target_type not in EMAIL_TARGET_TYPES:
-        return f"Invalid target type for email. Valid types are {list(EMAIL_TARGET_TYPES)}"
+        return {"nonFieldErrors": [
+            f"Invalid target type for email. Valid types are {list(EMAIL_TARGET_TYPES)}"]}
     ident = config.get("targetIdentifier")
     if target_type == "team" and org.team(ident) is None:
-        return "Team does not exist"
+        return {"nonFieldErrors": ["Team does not exist"]}
     if target_type == "user" and org.user(ident) is None:
-        return "User does not belong to this organization"
+        return {"nonFieldErrors": ["User does not belong to this organization"]}
     action["integrationId"] = None
     action["config"] = {"targetType": target_type, "targetDisplay": None,
                         "targetIdentifier": "" if ident is None else str(ident)}
