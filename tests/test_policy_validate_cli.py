@@ -125,6 +125,11 @@ BAD_POLICIES: list[tuple[str, str | bytes, int, list[str]]] = [
     sla: {p95: 500ms}
     alert: {critical: 750ms, warning: 900ms}
 """), 10, ["warning (900 ms) must be below critical (750 ms)"]),
+    ("warning-equals-critical", tx("""\
+  - transaction: GET /api/a
+    sla: {p95: 500ms}
+    alert: {critical: 750ms, warning: 0.75s}
+"""), 10, ["warning (750 ms) must be below critical (750 ms)"]),
     ("resolve-not-below", tx("""\
   - transaction: GET /api/a
     sla: {p95: 500ms}

@@ -191,7 +191,7 @@ class Sla(_Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Sla:
-        given = [k for k in STATISTIC_KEYS if getattr(self, k) is not None]
+        given = [k for k in STATISTIC_KEYS if k in self.model_fields_set and getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
                 "sla names exactly one statistic and its objective, e.g. {p95: 500ms}"
@@ -200,7 +200,8 @@ class Sla(_Strict):
         return self
 
     def statistic(self) -> str:
-        return next(k for k in STATISTIC_KEYS if getattr(self, k) is not None)
+        # The validator guarantees exactly one statistic was set.
+        return next(iter(self.model_fields_set))
 
     def objective_ms(self) -> float:
         return float(getattr(self, self.statistic()))
