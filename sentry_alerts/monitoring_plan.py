@@ -76,12 +76,12 @@ def _summary_table(specs: tuple[AlertSpec, ...]) -> str:
         rows.append([
             str(n), md.code_cell(spec.transaction), md.code_cell(spec.project),
             md.code_cell(spec.environment) if spec.environment else "all",
-            md.cell(_sla(spec)),
-            md.cell(f"{spec.statistic} > {format_ms(a.critical_ms)}"),
+            md.text(_sla(spec)),
+            md.text(f"{spec.statistic} > {format_ms(a.critical_ms)}"),
             format_ms(a.warning_ms) if a.warning_ms is not None else "—",
             format_ms(a.resolve_ms) if a.resolve_ms is not None else "automatic",
             format_window(a.window_minutes),
-            md.cell(format_targets(a.targets)),
+            md.text(format_targets(a.targets)),
             md.cell(_owner(a.owner)),
             f"[runbook]({spec.runbook})" if spec.runbook else "—",
         ])

@@ -72,6 +72,8 @@ def format_field_value(field: str, value: object) -> str:
     """A plan's old/new value in the policy's terms, as inline Markdown."""
     if value is None or value == "" or value == ():
         return "*(empty)*"
+    if isinstance(value, str):  # a plan's FieldChange: already in the policy's terms
+        return md.code(value.replace("\n", " "))
     if field in ("critical_ms", "warning_ms", "resolve_ms"):
         return md.code(format_ms(value))  # type: ignore[arg-type]
     if field == "window_minutes":

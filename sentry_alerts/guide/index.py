@@ -81,8 +81,8 @@ def _row(item: Any, uis: Sequence[UI], n: int) -> list[str]:
     threshold = f"{spec.statistic} > {format_ms(spec.critical_ms)}"
     links = [f"[{STATUS_WORDS.get(item.status, item.status)}]({ui}/{spec.key}.md)" for ui in uis]
     return [str(n), md.code_cell(spec.name), md.code_cell(spec.transaction),
-            md.cell(threshold), format_window(spec.window_minutes),
-            md.cell(format_targets(spec.targets)), *links]
+            md.text(threshold), format_window(spec.window_minutes),
+            md.text(format_targets(spec.targets)), *links]
 
 
 def render_index(policy: Any, items: Sequence[Any], uis: Sequence[UI], *, dataset: str | None,

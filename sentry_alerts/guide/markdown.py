@@ -11,8 +11,9 @@ import re
 from decimal import Decimal
 
 _BACKTICK_RUN = re.compile(r"`+")
-# Characters that start Markdown or HTML syntax inside ordinary text.
-_TEXT_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
+# Characters that start Markdown syntax anywhere in a line of text; `<` only where it could
+# open an HTML tag or autolink; `#` and `>` only at the start (heading, quote).
+_TEXT_SPECIAL = re.compile(r"([\\`*_\[\]|~]|<(?=[A-Za-z/!?])|&(?=[A-Za-z#])|^[#>])")
 
 
 def _longest_backtick_run(text: str) -> int:
