@@ -250,18 +250,29 @@ def test_workflow_update_keeps_ids_and_replaces_the_rest(emu):
     action_filter = copy.deepcopy(created["actionFilters"][0])
     action_filter["actions"].append({"type": "email", "data": {},
                                      "config": {"targetType": "team", "targetIdentifier": "12"}})
+    no_name = requests.put(url, json={"enabled": False}, headers=AUTH, timeout=5)
+    assert (no_name.status_code, no_name.json()) == (400, {"name": ["This field is required."]})
+    requests.put(url, json={"name": "off", "enabled": False}, headers=AUTH, timeout=5)
     resp = requests.put(url, json={"name": "renamed", "actionFilters": [action_filter]},
                         headers=AUTH, timeout=5)
     assert resp.status_code == 200, resp.text
     updated = resp.json()
     assert updated["name"] == "renamed"
+    assert updated["enabled"] is True  # left out: back to the default (full validator)
     assert updated["detectorIds"] == [det["id"]]  # left out: unchanged
+    assert updated["config"] == {"frequency": 0} and updated["environment"] == "production"
     actions = updated["actionFilters"][0]["actions"]
     assert actions[0]["id"] == created["actionFilters"][0]["actions"][0]["id"]
     assert actions[1]["config"] == {"targetType": "team", "targetDisplay": None,
                                     "targetIdentifier": "12"}
     assert actions[1]["integrationId"] is None
     assert updated["actionFilters"][0]["id"] == created["actionFilters"][0]["id"]
+
+    foreign = requests.put(url, json={"name": "x", "actionFilters": [
+        {"id": "424242", "logicType": "any", "conditions": [], "actions": []}]}, headers=AUTH,
+        timeout=5)
+    assert (foreign.status_code, foreign.json()) == (
+        400, ["Action filter ID 424242 does not belong to this workflow"])
 
     listed = requests.get(f"{emu.url}{ORG}/workflows/", headers=AUTH, timeout=5)
     assert [w["id"] for w in listed.json()] == [created["id"]]

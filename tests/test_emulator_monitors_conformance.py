@@ -137,7 +137,8 @@ def test_workflow_responses_match_the_schema(emu, schema):
     detail = P_ORG + "/workflows/{workflow_id}/"
     url = f"{emu.url}{ORG}/workflows/{created['id']}/"
     check_response(schema, requests.get(url, headers=AUTH, timeout=5), detail, "get", 200)
-    update = {"name": "renamed", "enabled": False, "config": {"frequency": 30}}
+    update = {"name": "renamed", "enabled": False, "config": {"frequency": 30},
+              "detectorIds": [int(det["id"])]}
     check_request(schema, update, detail, "put")
     check_response(schema, requests.put(url, json=update, headers=AUTH, timeout=5), detail,
                    "put", 200)

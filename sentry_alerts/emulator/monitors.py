@@ -475,8 +475,7 @@ def _filters_json(emu: Any, org: Organization, filters: list[dict], old: list[di
         given = action_filter.get("id")
         previous = by_id.get(str(given)) if given is not None else None
         if given is not None and previous is None:
-            raise ApiError(400, {"actionFilters": [
-                f"Action filter ID {given} does not belong to this workflow"]})
+            raise ApiError(400, [f"Action filter ID {given} does not belong to this workflow"])
         out.append(_group_json(emu, org, action_filter, previous))
     return out
 
@@ -513,14 +512,16 @@ def create_workflow(emu: Any, req: Request, org: str) -> Response:
 
 
 def update_workflow(emu: Any, req: Request, org: str, workflow_id: str) -> Response:
-    """PUT is partial: fields left out keep their values; triggers/actionFilters/actions are
-    replaced by id (listed ids kept, unlisted removed, no id = new); `detectorIds`, when present,
-    becomes the exact set of linked monitors."""
+    """PUT runs the full (not partial) validator: `name` is required and a left-out `enabled`
+    falls back to its default, true. Other fields left out keep their values;
+    triggers/actionFilters/actions are replaced by id (listed ids kept, unlisted removed, no id
+    = new); `detectorIds`, when present, becomes the exact set of linked monitors."""
     organization = _org(emu, org)
     with emu.lock:
         stored = _find_workflow(organization, workflow_id)
         data = validate_workflow(req.body if req.body is not None else {}, organization,
-                                 partial=True)
+                                 partial=False)
+        data.setdefault("enabled", True)
         if "detectorIds" in data:
             _check_detector_ids(organization, data["detectorIds"])
         if "triggers" in data:
