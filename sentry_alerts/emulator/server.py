@@ -237,14 +237,6 @@ class Emulator:
                 else (404, {"detail": "The requested resource does not exist"})
             return Response(*status_body), None
         req.route_name = route.name
-
-        fault = self.faults.take(("latency",), route.name, method, path)
-        if fault:
-            time.sleep(fault.delay)
-        fault = self.faults.take(("reset",), route.name, method, path)
-        if fault:
-            return None, "reset"
-
         admission = None
         extra: dict[str, str] = {}
         if self.rate_limiter is not None:
@@ -278,6 +270,12 @@ class Emulator:
         try:
             if admission is not None and admission.error is not None:
                 raise admission.error
+            # Latency is server time: it holds the caller's concurrency slot.
+            fault = self.faults.take(("latency",), route.name, req.method, req.path)
+            if fault:
+                time.sleep(fault.delay)
+            if self.faults.take(("reset",), route.name, req.method, req.path):
+                return None, "reset"
             for kind, status, body in (("rate_limit", 429, None), ("brownout", 410, GONE_BODY),
                                        ("error", 500, None)):
                 fault = self.faults.take((kind,), route.name, req.method, req.path)
