@@ -510,3 +510,35 @@ def test_unknown_ids_and_projects_are_404(shared_emu):
                                 headers=AUTH, timeout=5)
         assert (resp.status_code, resp.json()) == (
             404, {"detail": "The requested resource does not exist"}), (method, path)
+
+
+def test_state_file_keeps_monitors_and_links_across_restarts(tmp_path):
+    state = tmp_path / "state.json"
+    with run_emulator(state_file=state, rate_limits=None) as first:
+        det = create_detector(first)
+        wf = requests.post(f"{first.url}{ORG}/workflows/", json=workflow([int(det["id"])]),
+                           headers=AUTH, timeout=5).json()
+    with run_emulator(state_file=state, rate_limits=None) as second:
+        got = requests.get(f"{second.url}{ORG}/detectors/{det['id']}/", headers=AUTH,
+                           timeout=5).json()
+        assert got == {**det, "workflowIds": [wf["id"]]}
+        # Id sequences continue: a new monitor gets a new id, not a reused one.
+        again = create_detector(second)
+        assert int(again["id"]) > int(det["id"])
+        assert again["conditionGroup"]["id"] != det["conditionGroup"]["id"]
+
+
+def test_seed_monitors_creates_linked_monitors_and_rejects_bad_ones(emu):
+    from sentry_alerts.emulator.monitors import seed_monitors
+
+    seed = {"organizations": [{"slug": "acme", "detectors": [
+        {**DETECTOR, "name": "seeded", "project": "backend"}],
+        "workflows": [workflow([], name="seeded alert", detectorNames=["seeded"])]}]}
+    seed_monitors(emu, seed)
+    listed = requests.get(f"{emu.url}{ORG}/detectors/", params={"query": "seeded"},
+                          headers=AUTH, timeout=5).json()
+    assert len(listed) == 1 and len(listed[0]["workflowIds"]) == 1
+    bad = {"organizations": [{"slug": "acme", "detectors": [
+        {**DETECTOR, "name": "bad", "project": "backend", "conditionGroup": conditions(GT)}]}]}
+    with pytest.raises(ValueError, match="seed monitor 'bad'.*Resolution condition required"):
+        seed_monitors(emu, bad)

@@ -587,6 +587,39 @@ def list_workflows(emu: Any, req: Request, org: str) -> Response:
     return emu.paginate(req, workflows)
 
 
+# --- seeds ---
+
+def seed_monitors(emu: Any, seed: dict[str, Any]) -> None:
+    """Create each seed org's `detectors` (POST bodies plus `project`: slug) and `workflows`
+    (POST bodies; `detectorNames` links monitors of this seed by name) through the same
+    validation as the API. A bad entry raises ValueError naming it and Sentry's error body.
+    The core calls this after loading a seed (like alert_rules.seed_alert_rules)."""
+    for raw_org in seed.get("organizations") or []:
+        slug = str(raw_org["slug"])
+        names: dict[str, int] = {}
+        for body in raw_org.get("detectors") or []:
+            body = dict(body)
+            project = str(body.pop("project", "") or "")
+            req = Request("POST", "/", {}, {}, body)
+            try:
+                created = create_detector(emu, req, org=slug, project=project).body
+            except ApiError as exc:
+                raise ValueError(f"seed monitor {body.get('name')!r}: {exc.body}") from None
+            names[created["name"]] = int(created["id"])
+        for body in raw_org.get("workflows") or []:
+            body = dict(body)
+            wanted = body.pop("detectorNames", None) or []
+            unknown = [n for n in wanted if n not in names]
+            if unknown:
+                raise ValueError(f"seed alert {body.get('name')!r}: no monitor named {unknown}")
+            body["detectorIds"] = list(body.get("detectorIds") or []) + [names[n] for n in wanted]
+            req = Request("POST", "/", {}, {}, body)
+            try:
+                create_workflow(emu, req, org=slug)
+            except ApiError as exc:
+                raise ValueError(f"seed alert {body.get('name')!r}: {exc.body}") from None
+
+
 # --- profile switches ---
 
 def _transactions_ok(emu: Any) -> bool:
@@ -603,4 +636,4 @@ def owner_of(item: dict) -> str | None:
     return owner_string(item.get("owner"))
 
 
-__all__ = ["JSON", "register", "serve_detector", "serve_workflow", "owner_of"]
+__all__ = ["JSON", "owner_of", "register", "seed_monitors", "serve_detector", "serve_workflow"]
