@@ -194,6 +194,10 @@ def test_list_detectors_paginates_and_filters(emu):
     bad_sort = requests.get(f"{emu.url}{ORG}/detectors/", params={"sortBy": "colour"},
                             headers=AUTH, timeout=5)
     assert (bad_sort.status_code, bad_sort.json()) == (400, {"sortBy": ["Invalid sort field"]})
+    bad_id = requests.get(f"{emu.url}{ORG}/detectors/", params={"id": "abc"}, headers=AUTH,
+                          timeout=5)
+    assert (bad_id.status_code, bad_id.json()) == (
+        400, {"id": ["Value abc is not a valid integer id"]})
 
 
 def test_workflow_links_detectors_and_resolves_slack_name_in_request(emu):

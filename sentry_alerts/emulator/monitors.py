@@ -299,12 +299,7 @@ def _filter_detectors(organization: Organization, req: Request, *, by_id: bool =
     detectors = [organization.detectors[k] for k in sorted(organization.detectors)]
     raw_ids = req.args("id")
     if raw_ids and by_id:
-        wanted = set()
-        for raw in raw_ids:
-            try:
-                wanted.add(int(raw))
-            except ValueError:
-                raise ApiError(400, {"id": [f"Invalid ID format: {raw}"]}) from None
+        wanted = set(valid_int_ids("id", raw_ids))
         return [d for d in detectors if int(d["id"]) in wanted]
     projects = [p for p in req.args("project") + req.args("projectSlug") if p != "-1"]
     if projects and "$all" not in projects:
@@ -320,6 +315,20 @@ def _filter_detectors(organization: Organization, req: Request, *, by_id: bool =
     if query:
         detectors = [d for d in detectors if _matches_query(d, query)]
     return detectors
+
+
+def valid_int_ids(name: str, raw: list[str]) -> list[int]:
+    """sentry.api.utils.to_valid_int_id_list: non-negative integers or a 400 naming the value."""
+    ids = []
+    for value in raw:
+        try:
+            number = int(value)
+        except ValueError:
+            number = -1
+        if number < 0:
+            raise ApiError(400, {name: [f"Value {value} is not a valid integer id"]})
+        ids.append(number)
+    return ids
 
 
 def _matches_query(item: dict, query: str) -> bool:
@@ -572,7 +581,7 @@ def list_workflows(emu: Any, req: Request, org: str) -> Response:
                      for k in sorted(organization.workflows)]
         raw_ids = req.args("id")
         if raw_ids:
-            wanted = {str(i) for i in raw_ids}
+            wanted = {str(i) for i in valid_int_ids("id", raw_ids)}
             workflows = [w for w in workflows if w["id"] in wanted]
         query = req.arg("query")
         if query:
