@@ -145,7 +145,7 @@ def translate(err: dict[str, Any], root: type[BaseModel], prefix: Path) -> tuple
             options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",")]
             guess = did_you_mean(value, [o for o in options if o])
             hint = f"; did you mean `{guess}`?" if guess else ""
-        code = "bad-statistic" if key == "metric" else "bad-value"
+        code = {"metric": "bad-statistic", "dataset": "bad-dataset"}.get(key, "bad-value")
         return full, False, code, f"`{where}` must be one of {expected}, got {_show(value)}{hint}"
     if kind in ("value_error", "assertion_error"):
         message = str(err.get("ctx", {}).get("error", err["msg"]))
@@ -169,6 +169,8 @@ def _value_code(key: str, message: str) -> str:
         return "bad-key"
     if key in ("owner", "email", "project", "organization", "environment"):
         return f"bad-{key}"
+    if message.startswith("a notify target"):
+        return "bad-target"
     if key == "sla" or message.startswith("sla "):
         return "bad-sla"
     return "bad-value"
