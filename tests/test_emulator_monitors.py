@@ -152,6 +152,14 @@ def test_create_get_update_delete_detector(emu):
     assert gone.json() == {"detail": "The requested resource does not exist"}
 
 
+def test_enabled_is_ignored_on_create_and_applied_on_update(emu):
+    created = create_detector(emu, with_changes(DETECTOR, enabled=False))
+    assert created["enabled"] is True  # BDV.create does not pass `enabled` on
+    resp = requests.put(f"{emu.url}{ORG}/detectors/{created['id']}/", json={"enabled": False},
+                        headers=AUTH, timeout=5)
+    assert resp.json()["enabled"] is False
+
+
 def test_snake_case_input_is_accepted(emu):
     body = {"name": "snake", "type": "metric_issue",
             "data_sources": [{"query_type": 1, "dataset": "events_analytics_platform",
