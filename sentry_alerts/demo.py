@@ -81,19 +81,36 @@ class Demo:
         return proc.stdout
 
     def edit_threshold_in_ui(self, policy_name: str, new_ms: float) -> str:
-        """What a person does in Sentry's UI: raise the critical threshold of one managed alert.
-        Returns the alert's name."""
-        with self.emu.lock:
-            org = self.emu.state.org("acme")
-            for kind, store in (("detector", org.detectors), ("alert_rule", org.alert_rules)):
-                for obj_id, item in sorted(store.items()):
-                    marker = Marker.find(item.get("description"))
-                    if marker and marker.policy == policy_name:
-                        changes = _raised_threshold(kind, item, new_ms)
-                        if changes:
-                            self.emu.edit(kind, obj_id, changes, org="acme")
-                            return str(item.get("name"))
-        raise SentryAlertsError("the demo found no managed alert to edit; please report this.")
+        return edit_threshold_in_ui(self.emu, "acme", policy_name, new_ms)
+
+
+def managed_objects(emu: Any, org_slug: str, policy_name: str) -> list[tuple[str, int, dict]]:
+    """(kind, id, stored copy) of every stored detector / alert rule carrying the policy's
+    marker, oldest first."""
+    with emu.lock:
+        org = emu.state.org(org_slug)
+        found = []
+        for kind, store in (("detector", org.detectors), ("alert_rule", org.alert_rules)):
+            for obj_id, item in sorted(store.items()):
+                marker = Marker.find(item.get("description"))
+                if marker and marker.policy == policy_name:
+                    found.append((kind, obj_id, copy.deepcopy(item)))
+        return found
+
+
+def edit_threshold_in_ui(emu: Any, org_slug: str, policy_name: str, new_ms: float,
+                         key: str | None = None) -> str:
+    """What a person does in Sentry's UI: change the critical threshold of one managed alert
+    (the first, or the one with `key`). Returns the alert's name."""
+    for kind, obj_id, item in managed_objects(emu, org_slug, policy_name):
+        marker = Marker.find(item.get("description"))
+        if key is not None and (marker is None or marker.key != key):
+            continue
+        changes = _raised_threshold(kind, item, new_ms)
+        if changes:
+            emu.edit(kind, obj_id, changes, org=org_slug)
+            return str(item.get("name"))
+    raise SentryAlertsError("the demo found no managed alert to edit; please report this.")
 
 
 def _raised_threshold(kind: str, item: dict[str, Any], new_ms: float) -> dict[str, Any] | None:
@@ -216,4 +233,4 @@ def run_demo(*, profile: str | None = None, out: TextIO | None = None) -> int:
     return 0
 
 
-__all__ = ["find_policy", "run_demo"]
+__all__ = ["edit_threshold_in_ui", "find_policy", "managed_objects", "run_demo"]

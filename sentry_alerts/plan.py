@@ -428,16 +428,17 @@ def resolve_org(org: str | None, policy: Any) -> str:
 
 def plan_policy(path: str, *, token: str | None, url: str, org: str | None,
                 backend: str = "auto", adopt: bool = False, insecure: bool = False,
-                progress: Any = None) -> PlannedPolicy:
+                progress: Any = None,
+                connect_options: Mapping[str, Any] | None = None) -> PlannedPolicy:
     """Load a policy file, connect to Sentry and plan: the shared first half of `plan` and
     `apply`. Raises PolicyError, AuthError (no token, 401, 403: the caller may fall back to a
-    manual guide), or SentryAPIError."""
+    manual guide), or SentryAPIError. `connect_options` go to `connect` (timeouts, polling)."""
     from sentry_alerts.policy import load_policy
     from sentry_alerts.sentry.connect import connect
 
     policy = load_policy(path)
     connection = connect(url=url, token=token, org=resolve_org(org, policy), backend=backend,
-                         insecure=insecure, progress=progress)
+                         insecure=insecure, progress=progress, **dict(connect_options or {}))
     plan = build_plan(policy, connection, policy_path=str(path), adopt=adopt)
     return PlannedPolicy(plan, policy, connection)
 
