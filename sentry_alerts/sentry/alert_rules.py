@@ -228,7 +228,12 @@ class AlertRulesBackend:
                                     what=f"creating alert rule {alert.name!r}")
             return self._finish(resp.status, resp.body, alert)
 
-        return self._learned(self._creates.run(alert, once))
+        # A lost answer to a POST that started a Slack lookup (202): the rule appears only when
+        # the lookup ends, so look for it longer before sending the POST again.
+        waits_for_slack = any(isinstance(t, SlackTarget) and not t.channel_id
+                              for t in alert.targets)
+        patience = min(self.task_deadline, 30.0) if waits_for_slack else 0.0
+        return self._learned(self._creates.run(alert, once, patience=patience))
 
     def update(self, alert: Alert) -> Alert:
         if not alert.remote_id:

@@ -135,7 +135,10 @@ class RetrySafeCreate:
         self._index: dict[tuple[str, str], Alert] = {}
         self._index_time = 0.0
 
-    def run(self, alert: Alert, create_once: Callable[[], Alert]) -> Alert:
+    def run(self, alert: Alert, create_once: Callable[[], Alert], *,
+            patience: float = 0.0) -> Alert:
+        """`patience`: how long to keep looking before sending again, for writes Sentry may
+        finish later (a legacy rule whose Slack channel is being looked up after a 202)."""
         last: UncertainWriteError | None = None
         for attempt in range(self.attempts):
             try:
@@ -144,10 +147,16 @@ class RetrySafeCreate:
                 last = exc
                 if alert.marker is None:
                     raise
+                give_up = time.monotonic() + patience
                 time.sleep(self.settle * (attempt + 1))
-                found = self.find(alert.marker, since=time.monotonic())
-                if found is not None:
-                    return found
+                while True:
+                    found = self.find(alert.marker, since=time.monotonic())
+                    if found is not None:
+                        return found
+                    if time.monotonic() >= give_up:
+                        patience = 0.0  # be patient once; later failures retry sooner
+                        break
+                    time.sleep(max(self.settle, 0.05) * 2)
         assert last is not None
         raise SentryAPIError(
             f"{last.message[:-1]} (tried {self.attempts} times; no alert with the marker of "
