@@ -391,6 +391,7 @@ def _bearer(headers: dict[str, str]) -> str | None:
 
 class _HTTPHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     server_version = "sentry-emulator"
     sys_version = ""
 
