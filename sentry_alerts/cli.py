@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from sentry_alerts.errors import EXIT_ERROR, SentryAlertsError
+from sentry_alerts.errors import EXIT_ERROR, AuthError, SentryAlertsError
 
 app = typer.Typer(
     name="sentry-alerts",
@@ -146,6 +146,13 @@ AdoptOpt = Annotated[
 InsecureOpt = Annotated[
     bool, typer.Option("--insecure", help="Allow plain http:// to hosts other than this machine."),
 ]
+# Manual-guide fallback (issue 6): no token, or Sentry refuses it (401/403) -> guide, exit 3.
+GuideDirOpt = Annotated[
+    Path, typer.Option("--guide-dir", help="Where to write the manual setup guide when there is "
+                       "no API access (exit code 3).")]
+NoFallbackOpt = Annotated[
+    bool, typer.Option("--no-fallback", help="Fail instead of writing a manual setup guide when "
+                       "there is no API access.")]
 
 
 def _check_backend(backend: str) -> str:
@@ -193,6 +200,8 @@ def plan(
     url: UrlOpt = DEFAULT_URL,
     org: OrgOpt = None,
     insecure: InsecureOpt = False,
+    guide_dir: GuideDirOpt = Path("sentry-alerts-guide"),
+    no_fallback: NoFallbackOpt = False,
 ) -> None:
     """Show what apply would change in Sentry (read-only)."""
 
@@ -201,9 +210,16 @@ def plan(
         from sentry_alerts.plan import plan_policy
         from sentry_alerts.render.text import render_plan
 
-        planned = plan_policy(str(policy), token=token, url=url, org=org,
-                              backend=_check_backend(backend), adopt=adopt, insecure=insecure,
-                              progress=_progress_printer())
+        try:
+            planned = plan_policy(str(policy), token=token, url=url, org=org,
+                                  backend=_check_backend(backend), adopt=adopt,
+                                  insecure=insecure, progress=_progress_printer())
+        except AuthError as exc:
+            if no_fallback:
+                raise
+            from sentry_alerts.guide.cli import guide_instead
+
+            return guide_instead(policy, exc, guide_dir=guide_dir)
         typer.echo(render_plan(planned.plan, color=_colour()), nl=False)
         if not planned.plan.listing_complete:
             raise SentryAlertsError("the list of live alerts was incomplete, so this plan may "
@@ -227,6 +243,8 @@ def apply(
     url: UrlOpt = DEFAULT_URL,
     org: OrgOpt = None,
     insecure: InsecureOpt = False,
+    guide_dir: GuideDirOpt = Path("sentry-alerts-guide"),
+    no_fallback: NoFallbackOpt = False,
 ) -> None:
     """Make Sentry match the policy: plan, show the plan, confirm, apply exactly that plan."""
 
@@ -237,9 +255,16 @@ def apply(
 
         if not 1 <= parallelism <= 25:
             raise SentryAlertsError(f"--parallelism must be between 1 and 25, not {parallelism}.")
-        planned = plan_policy(str(policy), token=token, url=url, org=org,
-                              backend=_check_backend(backend), adopt=adopt, insecure=insecure,
-                              progress=_progress_printer())
+        try:
+            planned = plan_policy(str(policy), token=token, url=url, org=org,
+                                  backend=_check_backend(backend), adopt=adopt,
+                                  insecure=insecure, progress=_progress_printer())
+        except AuthError as exc:
+            if no_fallback:
+                raise
+            from sentry_alerts.guide.cli import guide_instead
+
+            return guide_instead(policy, exc, guide_dir=guide_dir)
         the_plan = planned.plan
         typer.echo(render_plan(the_plan, color=_colour()), nl=False)
         if not the_plan.listing_complete:
@@ -265,8 +290,14 @@ def apply(
             if answer.strip() != "yes":
                 raise SentryAlertsError("apply cancelled; nothing was changed.")
         typer.echo("")
-        result = apply_and_report(the_plan, planned.connection.backend, out=sys.stdout,
+        from sentry_alerts.guide.cli import WriteWatch, guide_for_refused_writes
+
+        backend_ = WriteWatch(planned.connection.backend)  # notes writes refused with 401/403
+        result = apply_and_report(the_plan, backend_, out=sys.stdout,
                                   err=sys.stderr, parallelism=parallelism, color=_colour())
+        if backend_.denied and not no_fallback:
+            return guide_for_refused_writes(planned, result, backend_, guide_dir=guide_dir,
+                                            policy_path=policy)
         return 0 if result.ok else EXIT_ERROR
 
     run_command(body)

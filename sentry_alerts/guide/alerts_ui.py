@@ -137,8 +137,8 @@ def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> s
         choice = f"Under **Performance**, click **{first.variant.choice}**."
         if first.variant.choice == "Duration":
             choice += (" If it is not listed, this organisation cannot make span alerts in this UI "
-                       "yet: ask for the policy's `dataset:` to be set to `auto` and generate the "
-                       "guide again.")
+                       "yet: stop here and ask whoever owns the policy to set its `dataset:` to "
+                       "`auto`; `sentry-alerts guide` then also covers **Transaction Duration**.")
         else:
             choice += (" (The policy asks for the transactions dataset; if only **Duration** is "
                        "listed, transaction alerts are retired here: set the policy's `dataset:` "

@@ -99,7 +99,7 @@ def render_index(policy: Any, items: Sequence[Any], uis: Sequence[UI], *, datase
         "",
     ]
     if reason:
-        out += [f"**Why this guide:** {reason}", ""]
+        out += [f"**Why this guide:** {md.text(reason)}", ""]
     if partial:
         out += ["This guide covers only what is missing or different in Sentry, as a plan against "
                 "your organisation found it (your token can read alerts but not change them).", ""]

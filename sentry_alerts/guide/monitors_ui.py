@@ -39,7 +39,7 @@ def _owner(v: FormValues) -> str:
     return f"{'team' if kind == 'team' else 'member'} {md.code(name)}"
 
 
-def values_table(v: FormValues) -> str:
+def values_table(v: FormValues, alert_name: str) -> str:
     a = v.alert
     rows = [
         ["Monitor name", md.code_cell(a.name)],
@@ -57,7 +57,7 @@ def values_table(v: FormValues) -> str:
          if a.resolve_ms is not None else "**Default**"],
         ["Default assignee", md.cell(_owner(v))],
         ["Description", "the block under *Description to paste*"],
-        ["Alert name", md.code_cell(notification_alert_name(a.targets))],
+        ["Alert name", md.code_cell(alert_name)],
     ]
     return md.table(["Field", "Value"], rows)
 
@@ -81,7 +81,7 @@ def _slack_lines(v: FormValues) -> list[str]:
 def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> str:
     v = values[0]
     a = v.alert
-    alert_name = notification_alert_name(a.targets)
+    alert_name = notification_alert_name(spec.policy, a.targets)
     out: list[str] = [
         f"# {md.text(a.name)}: Monitors & Alerts (new UI)",
         "",
@@ -97,7 +97,7 @@ def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> s
         "",
         "## Values to copy",
         "",
-        values_table(v),
+        values_table(v, alert_name),
         "",
         "Notifications of the Alert:",
         "",
@@ -173,9 +173,11 @@ def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> s
             "for another monitor of this guide, click **Connect Existing Alerts**, select it, "
             "and go to the next step. Otherwise click **Create New Alert** and fill the drawer:",
             "   - **Source**: **Alert on specific monitors**, with this monitor selected.",
-            "   - **When**: **A new issue is created**.",
+            "   - **When**: **A new issue is created**; also add **An issue is resolved**, so the "
+            "channel hears when it recovers.",
             *[f"   - **Then**: {line}" for line in slack],
-            f"   - **Alert Name**: {md.code(alert_name)}.",
+            f"   - **Alert Name**: {md.code(alert_name)} (all of it: the part in parentheses tells "
+            "sentry-alerts this alert delivers its monitors' notifications).",
             "   - Click **Create Alert**.",
         ]))
     else:

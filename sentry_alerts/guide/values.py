@@ -140,8 +140,12 @@ def form_values(spec: AlertSpec, ui: UI, dataset: str | None = None) -> tuple[Fo
     )
 
 
-def notification_alert_name(targets: tuple) -> str:
+def notification_alert_name(policy: str, targets: tuple) -> str:
     """Name for the new UI's Alert (workflow) that delivers a monitor's notifications.
 
-    One Alert per distinct set of targets, so monitors with the same targets share it."""
-    return "Notify " + ", ".join(t.describe() for t in targets) if targets else "Notify nobody"
+    The monitors backend's own name: "Notify <targets> (sentry-alerts policy P, targets H)".
+    The part in parentheses marks the Alert as managed, so sentry-alerts reuses it for every
+    monitor of the policy with the same targets instead of creating another one."""
+    from sentry_alerts.sentry.monitors import workflow_name  # imported late: pulls in requests
+
+    return workflow_name(policy, tuple(targets))
