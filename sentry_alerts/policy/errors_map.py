@@ -123,15 +123,15 @@ def translate(err: dict[str, Any], root: type[BaseModel], prefix: Path) -> tuple
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return full, False, "wrong-type", (
             f"`{where}` must be a mapping (`key: value` lines), got {_show(value)}"
-            + _example(key)
+            + _example(key, full)
         )
     if kind == "list_type":
         return full, False, "wrong-type", (
-            f"`{where}` must be a list (lines starting with `- `), got {_show(value)}" + _example(key)
+            f"`{where}` must be a list (lines starting with `- `), got {_show(value)}" + _example(key, full)
         )
     if kind == "string_type":
         quote = "; put it in quotes" if isinstance(value, int | float) and not isinstance(value, bool) else ""
-        return full, False, "wrong-type", f"`{where}` must be text, got {_show(value)}{quote}" + _example(key)
+        return full, False, "wrong-type", f"`{where}` must be text, got {_show(value)}{quote}" + _example(key, full)
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         if key == "version" and value == "1":
@@ -151,11 +151,17 @@ def translate(err: dict[str, Any], root: type[BaseModel], prefix: Path) -> tuple
         message = str(err.get("ctx", {}).get("error", err["msg"]))
         return full, False, _value_code(key, message), message
     if kind == "string_too_short":
-        return full, False, "bad-value", f"`{where}` is empty; write a value" + _example(key)
-    return full, False, "wrong-type", f"`{where}`: {err['msg']}" + _example(key)
+        return full, False, "bad-value", f"`{where}` is empty; write a value" + _example(key, full)
+    return full, False, "wrong-type", f"`{where}`: {err['msg']}" + _example(key, full)
 
 
-def _example(key: str) -> str:
+def _example(key: str, full: Path = ()) -> str:
+    if key == "name" and len(full) > 1:  # a transaction's or the defaults' alert name template
+        return ", e.g. `name: \"{transaction}: {metric} > {critical}\"`"
+    if key.isdigit() and len(full) >= 2:  # a list item
+        item = {"transactions": "- transaction: GET /api/a", "notify": '- slack: "#ops-alerts"'}
+        example = item.get(str(full[-2]))
+        return f", e.g. `{example}` with its keys indented below" if example else ""
     example = EXAMPLES.get(key)
     return f", e.g. `{example}`" if example else ""
 
@@ -184,6 +190,9 @@ def _unknown_key(key: str, parent_where: str, allowed: list[str], parent: type[B
     if parent is PolicyHead and key in set(Transaction.model_fields):
         spot = "under `defaults:` or in a transaction" if key in Defaults.model_fields else "in a transaction"
         return f"unknown key `{key}` at the top level; `{key}` belongs {spot}"
+    if parent is Defaults and key in _TRANSACTION_ONLY and key in _TOP_ONLY:
+        return (f"unknown key `{key}` in defaults; `{key}` belongs at the top level of the file "
+                "(for every transaction) or in a transaction")
     if parent is Defaults and key in _TRANSACTION_ONLY:
         return f"unknown key `{key}` in defaults; `{key}` is set per transaction, not in defaults"
     if parent is Defaults and key in _TOP_ONLY:
