@@ -58,6 +58,9 @@ BAD_POLICIES: list[tuple[str, str | bytes, int, list[str]]] = [
      ["`defaults` must be a mapping"]),
     ("transactions-not-list", "version: 1\nname: shop\ntransactions: {a: 1}\n", 3,
      ["`transactions` must be a list"]),
+    ("transaction-not-mapping", tx("""\
+  - GET /api/a
+"""), 8, ["`transactions[0]` must be a mapping", "- transaction: GET /api/a"]),
     ("unknown-tx-key", tx("""\
   - transaction: GET /api/a
     sla: {p95: 500ms}

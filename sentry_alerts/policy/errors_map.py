@@ -107,7 +107,7 @@ def translate(err: dict[str, Any], root: type[BaseModel], prefix: Path) -> tuple
     loc = clean_loc(tuple(err["loc"]))
     kind = err["type"]
     full = (*prefix, *loc)
-    key = str(loc[-1]) if loc else ""
+    key = str(full[-1]) if full else ""
     where = display(full)
     value = err.get("input")
 
