@@ -138,13 +138,15 @@ def test_unknown_profile_is_refused(emulator_factory):
 # --- rate limits ---
 
 def test_rate_limit_window_and_headers(emulator_factory):
-    emu = emulator_factory(profile="saas-2026", rate_limits=RateLimit(limit=3, window=60,
+    # A long window: fixed windows are aligned to the clock, and a short one could roll over
+    # in the middle of the test.
+    emu = emulator_factory(profile="saas-2026", rate_limits=RateLimit(limit=3, window=3600,
                                                                         concurrent=5))
     remaining = [get(emu, ORG).headers["X-Sentry-Rate-Limit-Remaining"] for _ in range(3)]
     assert remaining == ["2", "1", "0"]
     resp = get(emu, ORG)
     assert (resp.status_code, resp.json()) == (429, {"detail": (
-        "You are attempting to use this endpoint too frequently. Limit is 3 requests in 60 "
+        "You are attempting to use this endpoint too frequently. Limit is 3 requests in 3600 "
         "seconds")})
     assert "Retry-After" not in resp.headers
     assert int(resp.headers["X-Sentry-Rate-Limit-Reset"]) > time.time()
@@ -365,3 +367,29 @@ def test_cli_bad_profile_is_a_clear_error():
                           text=True, timeout=30, env={**os.environ})
     assert done.returncode == 1
     assert done.stderr.startswith("error: cannot start the emulator: unknown emulator profile")
+
+
+def test_seeded_monitors_and_their_out_of_band_edits(emulator_factory):
+    detector = {
+        "name": "seeded monitor", "type": "metric_issue", "project": "backend",
+        "dataSources": [{"queryType": 1, "dataset": "events_analytics_platform",
+                         "aggregate": "p95(span.duration)", "query": "is_transaction:true",
+                         "timeWindow": 300, "environment": "production",
+                         "eventTypes": ["trace_item_span"]}],
+        "conditionGroup": {"logicType": "any", "conditions": [
+            {"type": "gt", "comparison": 750, "conditionResult": 75},
+            {"type": "lte", "comparison": 750, "conditionResult": 0}]},
+        "config": {"detectionType": "static"},
+    }
+    seed = load_seed(None)
+    seed["organizations"][0]["detectors"] = [detector]
+    emu = emulator_factory(profile="self-hosted-26.7", seed=seed)
+    listed = get(emu, ORG + "detectors/").json()
+    assert [d["name"] for d in listed] == ["seeded monitor"]
+    detector_id = listed[0]["id"]
+    emu.edit("detector", detector_id, {"name": "renamed in the UI"})
+    assert get(emu, f"{ORG}detectors/{detector_id}/").json()["name"] == "renamed in the UI"
+    emu.delete("detector", detector_id)
+    assert get(emu, f"{ORG}detectors/{detector_id}/").status_code == 404
+    # A profile without monitors does not seed them (no route could show them).
+    assert emulator_factory(profile="self-hosted-25", seed=seed).state.org("acme").detectors == {}

@@ -85,12 +85,6 @@ class Emulator:
         if rate_limits != "profile":
             self.profile = self.profile.with_rate_limits(rate_limits)  # type: ignore[arg-type]
         self.state_file = Path(state_file) if state_file else None
-        if self.state_file and self.state_file.is_file():
-            self.state = EmulatorState.from_json(json.loads(self.state_file.read_text("utf-8")))
-        else:
-            seed_data = load_seed(seed)
-            self.state = EmulatorState.from_json(seed_data)
-            alert_rules.seed_alert_rules(self, seed_data)
         self.lock = threading.RLock()
         self.faults = FaultSet()
         self.request_log: list[tuple[str, str, int]] = []
@@ -110,6 +104,15 @@ class Emulator:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
+        if self.state_file and self.state_file.is_file():
+            self.state = EmulatorState.from_json(json.loads(self.state_file.read_text("utf-8")))
+        else:
+            seed_data = load_seed(seed)
+            self.state = EmulatorState.from_json(seed_data)
+            # Pre-existing alerts go through the same validation as the API.
+            alert_rules.seed_alert_rules(self, seed_data)
+            if self.profile.monitors_api:
+                monitors.seed_monitors(self, seed_data)
 
     def _register(self, group: str, register: Any) -> None:
         before = len(self.router.routes)
