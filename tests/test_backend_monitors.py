@@ -1,0 +1,80 @@
+"""Monitors backend: workflows are shared per target set, owned per policy, and cleaned up only
+when they are ours and unused; other people's workflows are never touched."""
+
+from __future__ import annotations
+
+import requests
+
+from sentry_alerts.emulator import ADMIN_TOKEN
+from sentry_alerts.model import EmailTarget, SlackTarget
+from tests.test_backend_support import differences, fast_connect, spec
+
+ORG = "/api/0/organizations/acme"
+
+
+def workflows(emu) -> dict[str, dict]:
+    org = emu.state.orgs["acme"]
+    return {str(k): v for k, v in org.workflows.items()}
+
+
+def test_one_workflow_per_target_set_and_cleanup_when_unused(emulator):
+    backend = fast_connect(emulator).backend
+    team = [EmailTarget("team", "sre")]
+    slack = [SlackTarget("#ops-alerts")]
+    a = backend.create(backend.materialize(spec("a", targets=team), "spans"))
+    backend.create(backend.materialize(spec("b", targets=team), "spans"))
+    backend.create(backend.materialize(spec("c", targets=slack), "spans"))
+    assert len(workflows(emulator)) == 2
+    shared = [w for w in workflows(emulator).values() if len(w["detectorIds"]) == 2]
+    assert shared and "(sentry-alerts policy critical-endpoints, targets " in shared[0]["name"]
+
+    # "a" moves to Slack: it joins the Slack workflow; the team one still serves "b".
+    live = {x.marker.key: x for x in backend.list_alerts().alerts}
+    moved = backend.materialize(spec("a", targets=slack), "spans")
+    backend.update(moved.with_identity(live["a"]))
+    assert len(workflows(emulator)) == 2
+    # "b" goes away: the team workflow is unused and ours, so it is deleted.
+    backend.delete(live["b"])
+    remaining = workflows(emulator)
+    assert len(remaining) == 1
+    assert sorted(next(iter(remaining.values()))["detectorIds"]) == sorted(
+        [a.remote_id, live["c"].remote_id])
+    after = {x.marker.key: x for x in backend.list_alerts().alerts}
+    assert differences(backend.materialize(spec("a", targets=slack), "spans"), after["a"]) == {}
+
+
+def test_someone_elses_workflow_is_kept_linked_and_untouched(emulator):
+    backend = fast_connect(emulator).backend
+    live = backend.create(backend.materialize(spec("a", targets=[EmailTarget("team", "sre")]),
+                                              "spans"))
+    theirs = requests.post(
+        emulator.url + f"{ORG}/workflows/", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        json={"name": "Page the on-call", "detectorIds": [int(live.remote_id)],
+              "actionFilters": [{"logicType": "any-short", "conditions": [], "actions": [
+                  {"type": "email", "config": {"targetType": "user", "targetIdentifier": "102"}}
+              ]}]}, timeout=5).json()
+    listed = backend.list_alerts().alerts[0]
+    # A managed monitor shows only its policy's targets: the person's extra alert is theirs.
+    assert listed.targets == (EmailTarget("team", "sre"),)
+    changed = backend.materialize(spec("a", critical=900, targets=[EmailTarget("team", "sre")]),
+                                  "spans")
+    backend.update(changed.with_identity(listed))
+    backend.delete(backend.list_alerts().alerts[0])
+    assert theirs["id"] in workflows(emulator)
+    assert workflows(emulator)[theirs["id"]]["name"] == "Page the on-call"
+
+
+def test_an_unmanaged_monitor_shows_every_linked_workflow(emulator):
+    backend = fast_connect(emulator).backend
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    detector = requests.post(emulator.url + f"{ORG}/projects/backend/detectors/", headers=headers,
+                             json=backend.detector_body(backend.materialize(
+                                 spec("x", targets=[]), "spans"), []) | {"description": "mine"},
+                             timeout=5).json()
+    requests.post(emulator.url + f"{ORG}/workflows/", headers=headers, timeout=5, json={
+        "name": "Team", "detectorIds": [int(detector["id"])],
+        "actionFilters": [{"logicType": "any-short", "conditions": [], "actions": [
+            {"type": "email", "config": {"targetType": "team", "targetIdentifier": "12"}}]}]})
+    listed = backend.list_alerts().alerts[0]
+    assert listed.marker is None
+    assert listed.targets == (EmailTarget("team", "sre"),)
