@@ -101,7 +101,7 @@ class Emulator:
         self._register("legacy", alert_rules.register)
         self._register("monitors", monitors.register)
         self.rate_limiter = RateLimiter(self.profile.rate_limits) if self.profile.rate_limits else None
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
         if self.state_file and self.state_file.is_file():
@@ -127,8 +127,7 @@ class Emulator:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> Emulator:
-        server = ThreadingHTTPServer((self.host, self.port), _HTTPHandler)
-        server.daemon_threads = True
+        server = _Server((self.host, self.port), _HTTPHandler)
         server.emu = self  # type: ignore[attr-defined]
         self._server = server
         self.port = server.server_address[1]
@@ -390,6 +389,11 @@ class Emulator:
 def _bearer(headers: dict[str, str]) -> str | None:
     scheme, _, rest = headers.get("authorization", "").partition(" ")
     return rest.strip() or None if scheme.lower() == "bearer" else None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default backlog of 5 stalls bursts of parallel clients
 
 
 class _HTTPHandler(BaseHTTPRequestHandler):
