@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from sentry_alerts.guide import markdown as md
 from sentry_alerts.guide.common import (
+    ONLY_WORKSPACE,
     describe_goal,
     format_field_value,
     ms_code,
@@ -84,8 +85,7 @@ def _action_steps(v: FormValues) -> list[str]:
         for level in levels:
             if isinstance(target, SlackTarget):
                 ws = f"**Slack - {md.text(target.workspace)}**" if target.workspace else (
-                    "the **Slack - …** entry of the organisation's only Slack workspace "
-                    "(the policy names no workspace)")
+                    "**Slack - …** for " + ONLY_WORKSPACE)
                 line = (f"Click **Add Action**; choose {level}, then {ws}; in "
                         f"**@username or #channel** type {md.code(target.channel)}")
                 if target.channel_id:
@@ -207,10 +207,11 @@ def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> s
                  "not exist or has not been granted access\", invite the Sentry app to the channel "
                  "(see the index) and save again.")
     steps.append(
-        f"**Check it worked.** {OPEN_LIST} The list shows {md.code(a.name)}. Open it: the "
-        f"conditions read {per_variant(values, lambda v: md.code(v.alert.aggregate))}, filter "
-        f"{per_variant(values, lambda v: md.code(v.alert.query))}, and the critical threshold "
-        f"{ms_code(a.critical_ms)}.")
+        f"**Check it worked.** {OPEN_LIST} The list shows {md.code(a.name)}. Open it and "
+        "compare what it shows with the table above: the metric ("
+        + per_variant(values, lambda v: md.code(v.alert.aggregate))
+        + "), the filter, the thresholds and the notifications. Sentry sends nothing until the "
+        "threshold is crossed; metric alerts in this UI have no test button.")
     out += [f"{i}. {s}" for i, s in enumerate(steps, start=1)]
     out += [
         "",

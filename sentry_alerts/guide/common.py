@@ -27,10 +27,17 @@ def ms_code(ms: float | None) -> str:
     return f"{md.code(FormValues.number(ms) or '')} ms"
 
 
+# When the policy names no Slack workspace, sentry-alerts uses the organisation's only one (and
+# refuses to guess between several): the person must do the same.
+ONLY_WORKSPACE = ("the only Slack workspace connected to Sentry (the policy names none; if "
+                  "there are several, stop and ask for the workspace to be named in this "
+                  "target of the policy)")
+
+
 def workspace_text(target: SlackTarget) -> str:
     if target.workspace:
         return md.code(target.workspace)
-    return "the organisation's only Slack workspace (the policy names none)"
+    return ONLY_WORKSPACE
 
 
 def recipient_text(target: SlackTarget | EmailTarget) -> str:

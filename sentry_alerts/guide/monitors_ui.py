@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from sentry_alerts.guide import markdown as md
 from sentry_alerts.guide.common import (
+    ONLY_WORKSPACE,
     describe_goal,
     format_field_value,
     ms_code,
@@ -67,7 +68,7 @@ def _slack_lines(v: FormValues) -> list[str]:
     for target in v.alert.targets:
         if isinstance(target, SlackTarget):
             ws = (f"workspace {md.code(target.workspace)}" if target.workspace else
-                  "the organisation's only Slack workspace (the policy names none)")
+                  ONLY_WORKSPACE)
             line = f"**Slack**: {ws}, channel {md.code(target.channel)}"
             if target.channel_id:
                 line += f", channel ID {md.code(target.channel_id)}"
