@@ -96,6 +96,8 @@ CASES: list[tuple[str, str, Callable[[dict], None], int, Any]] = [
      {"timeWindow": ["A valid integer is required."]}),
     ("threshold-type-3", "self-hosted-26.7", fields(thresholdType=3), 400,
      {"thresholdType": ["Invalid threshold type, valid values are [0, 1, 2]"]}),
+    ("threshold-type-text", "self-hosted-26.7", fields(thresholdType="a"), 400,
+     {"thresholdType": ["A valid integer is required."]}),
     ("project-unknown", "self-hosted-26.7", fields(projects=["nope"]), 400,
      {"projects": ["Invalid project"]}),
     ("two-projects", "self-hosted-26.7", fields(projects=["backend", "frontend"]), 400,

@@ -57,7 +57,7 @@ QUERY_TYPE_DATASETS = {0: ["events"], 1: ["events_analytics_platform", "generic_
 DATASET_QUERY_TYPE = {"events": 0, "transactions": 1, "generic_metrics": 1,
                       "events_analytics_platform": 1, "metrics": 2}
 EVENT_TYPES = ["error", "default", "transaction", "trace_item_span", "trace_item_log"]
-DATASET_EVENT_TYPES = {"events": ["error", "default"], "transactions": ["transaction"],
+DATASET_EVENT_TYPES = {"events": ["default", "error"], "transactions": ["transaction"],
                        "generic_metrics": ["transaction"],
                        "events_analytics_platform": ["trace_item_span", "transaction"],
                        "metrics": []}
@@ -227,8 +227,10 @@ def validate_rule(emu: Any, org: Organization, req: Request, data: dict[str, Any
             errors["environment"] = ["Environment is not part of this organization"]
     clean["environment"] = None if environment is None else str(environment)
     if required("threshold_type"):
-        value = data["threshold_type"]
-        if value not in (0, 1, 2) or isinstance(value, bool):
+        value, err = _int_field(data["threshold_type"], -2**31, 2**31 - 1)
+        if err:
+            errors["threshold_type"] = [err]
+        elif value not in (0, 1, 2):
             errors["threshold_type"] = ["Invalid threshold type, valid values are [0, 1, 2]"]
         clean["threshold_type"] = value
     clean["resolve_threshold"] = None
