@@ -180,8 +180,8 @@ CASES: list[tuple[str, str, Callable[[dict], None], int, Any]] = [
     ("action-fields-together", "self-hosted-26.7", action(type=...), 400,
      nfe("type, targetType and targetIdentifier must be passed together")),
     ("action-type-unknown", "self-hosted-26.7", action(type="pigeon"), 400,
-     {"type": ["Invalid type, valid values are [email, pagerduty, slack, msteams, sentry_app, "
-               "opsgenie, discord]"]}),
+     {"type": ["Invalid type, valid values are ['email', 'pagerduty', 'slack', 'msteams', "
+               "'sentry_app', 'opsgenie', 'discord']"]}),
     ("target-type-unknown", "self-hosted-26.7", action(targetType="channel"), 400,
      {"targetType": ["Invalid targetType, valid values are [user, team, specific, sentry_app]"]}),
     ("slack-target-type", "self-hosted-26.7", action(targetType="user"), 400,

@@ -415,7 +415,8 @@ def _action_target(org: Organization, action: dict[str, Any], *, resolve_names: 
     if kind == "sentry_notification":
         raise ApiError(400, ["Selected notification service is exempt from alert rules"])
     if kind not in ACTION_TYPES:
-        raise ApiError(400, {"type": [f"Invalid type, valid values are [{', '.join(ACTION_TYPES)}]"]})
+        # The newest ACT-SER formats the registered slugs as a Python list (`{valid_slugs!r}`).
+        raise ApiError(400, {"type": [f"Invalid type, valid values are {ACTION_TYPES!r}"]})
     if target_type not in TARGET_TYPES:
         raise ApiError(400, {"targetType": [
             f"Invalid targetType, valid values are [{', '.join(TARGET_TYPES)}]"]})
