@@ -284,3 +284,9 @@ def test_percent_rule_gets_percent_detection_and_doubled_resolution(emu):
     data = resp.json()
     assert (data["detectionType"], data["comparisonDelta"], data["resolution"]) == (
         "percent", 60.0, 4.0)
+
+
+def test_task_can_stay_pending_forever(emulator_factory):
+    emu = emulator_factory(profile="self-hosted-26.7", slack_task_delay=None)
+    uuid = post(emu, rule(channel="#backend", channel_id=None)).json()["uuid"]
+    assert wait_task(emu, uuid, deadline=0.3)["status"] == "pending"

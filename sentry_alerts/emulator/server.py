@@ -78,7 +78,7 @@ class Emulator:
 
     def __init__(self, *, profile: str | Profile | None = None,
                  seed: str | Path | dict | None = None, state_file: str | Path | None = None,
-                 port: int = 0, host: str = "127.0.0.1", slack_task_delay: float = 0.5,
+                 port: int = 0, host: str = "127.0.0.1", slack_task_delay: float | None = 0.5,
                  slack_task_outcome: dict[str, str] | None = None,
                  rate_limits: RateLimit | None | str = "profile") -> None:
         self.profile: Profile = get_profile(profile)
@@ -155,7 +155,10 @@ class Emulator:
             self.stop()
 
     def later(self, delay: float, fn: Any) -> None:
-        """Run fn() after `delay` seconds in a background thread (async Slack tasks)."""
+        """Run fn() after `delay` seconds in a background thread (async Slack tasks). A delay of
+        None or infinity never runs it (a lookup that stays pending)."""
+        if delay is None or delay == float("inf"):
+            return
         timer = threading.Timer(delay, fn)
         timer.daemon = True
         self._timers.append(timer)
