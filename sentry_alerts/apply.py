@@ -225,11 +225,14 @@ def _settle(backend: Backend, unclear: list[tuple[Change, _Unclear]],
             report(verdict)
         elif isinstance(verdict, Change):
             follow_ups.append((change, verdict))
+        elif (getattr(err.error, "call", None) or "").startswith("GET "):  # may still finish
+            report(Outcome(change, "failed",
+                           f"{err.error.message} It is not in Sentry yet; run plan again in a "
+                           "few minutes before applying again."))
         else:
             report(Outcome(change, "failed",
-                           f"{err.error.message} It is not in Sentry now, so nothing was "
-                           "duplicated; run apply again (or plan later, if Sentry may still "
-                           "finish it)."))
+                           f"{err.error.message} Checked afterwards: it is not in Sentry, so "
+                           "running apply again is safe."))
     return follow_ups
 
 
