@@ -1,0 +1,153 @@
+"""apply's own safety layer, beneath which the backend already retries (test_e2e_faults.py).
+
+When a change still fails without a clear answer, apply lists the live alerts once and checks:
+done -> reported done; half done -> finished; not there -> reported, never sent blindly again.
+To reach that layer, these tests wrap the real backend (talking to the emulator) so one call
+loses its answer *after* the backend did its work, or fails before it: exactly what a network
+failure beyond the backend's retry budget looks like to apply.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import pytest
+
+from sentry_alerts.apply import apply_and_report, apply_plan
+from sentry_alerts.demo import managed_objects
+from sentry_alerts.emulator import ALERTS_TOKEN
+from sentry_alerts.errors import SentryAlertsError, SentryAPIError
+from sentry_alerts.model import Marker
+from sentry_alerts.plan import plan_policy
+
+POLICY = """\
+version: 1
+name: layered
+organization: acme
+defaults:
+  project: backend
+  name: "{transaction} latency"
+  notify:
+    - slack: {channel: "#ops-alerts", channel_id: C0OPS00001}
+transactions:
+  - transaction: GET /a
+    sla: {p95: 500ms}
+    alert: {critical: 750ms}
+  - transaction: GET /b
+    sla: {p95: 500ms}
+    alert: {critical: 750ms}
+"""
+
+LOST = SentryAPIError("Sentry could not be reached for POST /x: the connection was reset.",
+                      status=None, call="POST /x")
+
+
+class LosesAnswers:
+    """The real backend, but the named calls raise LOST: after doing the work
+    (`after=True`, the answer was lost) or instead of it."""
+
+    def __init__(self, real, *, method: str, after: bool, times: int = 1) -> None:
+        self.real, self.method, self.after, self.times = real, method, after, times
+        self.name = real.name
+
+    def __getattr__(self, attr):
+        return getattr(self.real, attr)
+
+    def _call(self, method: str, *args):
+        if method == self.method and self.times > 0:
+            self.times -= 1
+            if self.after:
+                getattr(self.real, method)(*args)
+            raise LOST
+        return getattr(self.real, method)(*args)
+
+    def create(self, alert):
+        return self._call("create", alert)
+
+    def update(self, alert):
+        return self._call("update", alert)
+
+    def delete(self, alert):
+        return self._call("delete", alert)
+
+
+@pytest.fixture
+def setup(emulator_factory, tmp_path):
+    emu = emulator_factory(profile="saas-2026")
+    path = tmp_path / "layered.yaml"
+    path.write_text(POLICY)
+
+    def planned():
+        return plan_policy(str(path), token=ALERTS_TOKEN, url=emu.url, org="acme",
+                           connect_options={"uncertain_settle": 0.01})
+
+    def keys() -> Counter:
+        return Counter(Marker.find(item["description"]).key
+                       for _, _, item in managed_objects(emu, "acme", "layered"))
+
+    return emu, path, planned, keys
+
+
+def test_create_whose_answer_was_lost_is_confirmed_not_repeated(setup):
+    _, _, planned, keys = setup
+    p = planned()
+    backend = LosesAnswers(p.connection.backend, method="create", after=True)
+    result = apply_plan(p.plan, backend, parallelism=1)
+    assert result.ok, result.outcomes
+    assert sorted(o.status for o in result.outcomes) == ["created", "created"]
+    assert any("confirmed after a lost answer" in o.message for o in result.outcomes)
+    assert keys() == Counter({"get-a": 1, "get-b": 1})
+    assert not planned().plan.has_changes
+
+
+def test_create_that_never_happened_is_reported_and_the_next_run_converges(setup):
+    _, _, planned, keys = setup
+    p = planned()
+    backend = LosesAnswers(p.connection.backend, method="create", after=False)
+    out = io.StringIO()
+    result = apply_and_report(p.plan, backend, out=out, err=io.StringIO(), parallelism=1)
+    assert not result.ok and len(result.failed) == 1
+    assert "it is not in Sentry, so running apply again is safe" in result.failed[0].message
+    assert "Apply incomplete: 1 created" in out.getvalue()
+    assert sum(keys().values()) == 1
+
+    again = planned()
+    assert again.plan.summary()["create"] == 1
+    assert apply_plan(again.plan, again.connection.backend).ok
+    assert keys() == Counter({"get-a": 1, "get-b": 1})
+
+
+def test_update_whose_answer_was_lost_is_confirmed(setup):
+    _, path, planned, _ = setup
+    assert apply_plan(planned().plan, planned().connection.backend).ok
+    path.write_text(POLICY.replace("critical: 750ms}\n  - transaction: GET /b",
+                                   "critical: 900ms}\n  - transaction: GET /b"))
+    p = planned()
+    assert p.plan.summary()["update"] == 1
+    backend = LosesAnswers(p.connection.backend, method="update", after=True)
+    result = apply_plan(p.plan, backend)
+    assert result.ok and result.outcomes[0].status == "updated"
+    assert "confirmed" in result.outcomes[0].message
+    assert not planned().plan.has_changes
+
+
+def test_a_plan_from_an_incomplete_listing_is_not_applied(setup):
+    emu, _, planned, keys = setup
+    from dataclasses import replace
+
+    p = planned()
+    partial = replace(p.plan, listing_complete=False, listing_problems=("page 2 failed",))
+    with pytest.raises(SentryAlertsError, match="incomplete list of live alerts"):
+        apply_plan(partial, p.connection.backend)
+    assert keys() == Counter()
+
+
+def test_a_plan_for_another_backend_is_refused(setup):
+    _, _, planned, keys = setup
+    from dataclasses import replace
+
+    p = planned()
+    with pytest.raises(SentryAlertsError, match="made for the alert-rules backend"):
+        apply_plan(replace(p.plan, backend="alert-rules"), p.connection.backend)
+    assert keys() == Counter()
