@@ -162,7 +162,7 @@ def describe_http_error(method: str, path: str, status: int | None, body: JSON,
                   "rules in 2026); use --backend monitors")
     elif status == 429:
         advice = ("Sentry kept rate-limiting the requests until the retry budget ran out; "
-                  "try again later or with a lower --parallel")
+                  "try again later or with a lower --parallelism")
     elif status is not None and status >= 500:
         advice = "Sentry had an internal error; try again later (re-running is safe)"
     elif status == 400:
