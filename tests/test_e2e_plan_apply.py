@@ -211,3 +211,53 @@ def test_auto_backend_says_which_api_and_why(emulator_factory, tmp_path, profile
     assert result.exit_code == 0, result.output
     header = result.output.splitlines()[1]
     assert header.startswith(f"Using {expected} (") and "dataset " in header
+
+
+def _apply_in_terminal(emu, policy: Path, answer: str) -> tuple[int, str]:
+    """Run `sentry-alerts apply` with a pseudo-terminal as its stdin/stdout, answer the
+    confirmation question, and return (exit code, everything it printed)."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "SENTRY_URL": emu.url, "SENTRY_AUTH_TOKEN": ALERTS_TOKEN,
+           "SENTRY_ORG": "acme", "NO_COLOR": "1", "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "sentry_alerts", "apply", str(policy)],
+                            stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    seen, answered = b"", False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        if not answered and b"Enter a value:" in seen:
+            os.write(master, answer.encode() + b"\n")
+            answered = True
+        if proc.poll() is not None and not ready:
+            break
+    os.close(master)
+    return proc.wait(timeout=30), seen.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("answer,code", [("yes", 0), ("y", 1)])
+def test_apply_in_a_terminal_asks_and_only_yes_applies(emulator_factory, tmp_path, answer, code):
+    w = World(emulator_factory(profile="saas-2026"), "auto", tmp_path / "shop.yaml")
+    w.write_policy()
+    exit_code, shown = _apply_in_terminal(w.emu, w.policy, answer)
+    assert "Apply these changes to acme? Only 'yes' is accepted." in shown
+    assert exit_code == code, shown
+    if answer == "yes":
+        assert "Apply complete: 3 created" in shown and len(w.managed()) == 3
+    else:
+        assert "apply cancelled; nothing was changed" in shown and w.managed() == []
