@@ -51,6 +51,7 @@ def assert_clean_run(raw: bytes) -> None:
             assert result.exit_code in (0, 1), (result.exit_code, result.output, result.exception)
             assert result.exception is None or isinstance(result.exception, SystemExit)
             assert "Traceback" not in result.output
+            assert "internal-error" not in result.output, result.output
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -51,7 +51,7 @@ def run_validate(paths: Iterable[str | Path], *, strict: bool = False, fmt: str 
     if not paths:
         raise SentryAlertsError("give at least one policy file or folder, e.g. "
                                 "`sentry-alerts validate policies/`")
-    results = [item if isinstance(item, CheckResult) else check_path(item)
+    results = [item if isinstance(item, CheckResult) else _check_safely(item)
                for item in find_policy_files(paths)]
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
@@ -64,6 +64,17 @@ def run_validate(paths: Iterable[str | Path], *, strict: bool = False, fmt: str 
                 out.write(d.format() + "\n")
         out.write(_summary(results, errors, warnings, strict, failed) + "\n")
     return EXIT_ERROR if failed else EXIT_OK
+
+
+def _check_safely(path: Path) -> CheckResult:
+    """check_path, with a bug in our own checks reported as a finding rather than a traceback."""
+    try:
+        return check_path(path)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence; tests fuzz check_path itself
+        return CheckResult(str(path), None, (Diagnostic(
+            str(path), 1, 1, "error", "internal-error",
+            f"sentry-alerts failed while checking this file ({type(exc).__name__}: {exc}); this is "
+            "a bug in sentry-alerts, please report it with the file"),), 0)
 
 
 def _plural(n: int, word: str) -> str:
