@@ -160,6 +160,16 @@ def test_enabled_is_ignored_on_create_and_applied_on_update(emu):
     assert resp.json()["enabled"] is False
 
 
+def test_dynamic_monitor_needs_no_resolve_condition(emu):
+    body = with_changes(DETECTOR, config={"detectionType": "dynamic"}, conditionGroup=conditions(
+        {"type": "anomaly_detection", "conditionResult": 75, "comparison": {
+            "sensitivity": "medium", "seasonality": "auto", "thresholdType": 2}}))
+    created = create_detector(emu, body)
+    assert created["conditionGroup"]["conditions"][0]["comparison"] == {
+        "sensitivity": "medium", "seasonality": "auto", "thresholdType": 2}
+    assert created["config"] == {"detectionType": "dynamic"}
+
+
 def test_snake_case_input_is_accepted(emu):
     body = {"name": "snake", "type": "metric_issue",
             "data_sources": [{"query_type": 1, "dataset": "events_analytics_platform",
@@ -399,6 +409,16 @@ BAD_DETECTORS = [
         {**GT, "comparison": "lots"}, LTE)), 400,
      {"conditionGroup": {"conditions": [{"comparison": ["A valid number or dict is required."]},
                                         {}]}}),
+    ("dict comparison on gt", with_changes(DETECTOR, conditionGroup=conditions(
+        {**GT, "comparison": {"fooBar": 1}}, LTE)), 400,
+     {"conditionGroup": {"conditions": [{"comparison": [
+         "Invalid json primitive value: {'foo_bar': 1}. Must be a string, number, or boolean."]},
+         {}]}}),
+    ("anomaly sensitivity", with_changes(DETECTOR, conditionGroup=conditions(
+        {"type": "anomaly_detection", "conditionResult": 75, "comparison": {
+            "sensitivity": "extreme", "seasonality": "auto", "thresholdType": 0}})), 400,
+     {"conditionGroup": {"conditions": [{"comparison": [
+         "'extreme' is not one of ['low', 'medium', 'high']"]}]}}),
     ("bad logic type", with_changes(DETECTOR, conditionGroup=conditions(GT, LTE,
                                                                         logic="sometimes")),
      400, {"conditionGroup": {"logicType": ['"sometimes" is not a valid choice.']}}),

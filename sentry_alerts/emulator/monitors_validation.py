@@ -513,6 +513,14 @@ def validate_condition(condition: JSON, *, metric: bool) -> dict:
             errors.add("comparison", "A valid number or dict is required.")
         elif isinstance(comparison, int | float):
             condition["comparison"] = float(comparison)
+        elif kind != "anomaly_detection":
+            # A dict is only meaningful for anomaly detection; other handlers want a primitive.
+            errors.add("comparison", f"Invalid json primitive value: {snake_keys(comparison)}. "
+                                     "Must be a string, number, or boolean.")
+        else:
+            message = anomaly_comparison_error(comparison)
+            if message:
+                errors.add("comparison", message)
     if "conditionResult" not in condition:
         errors.add("conditionResult", REQUIRED)
     elif metric:
@@ -522,6 +530,29 @@ def validate_condition(condition: JSON, *, metric: bool) -> dict:
         else:
             condition["conditionResult"] = result
     return errors.fields
+
+
+def snake_keys(value: Any) -> Any:
+    """Keys back in snake_case, as Sentry shows a value after its camel-to-snake conversion."""
+    if isinstance(value, dict):
+        return {re.sub(r"(?<!^)([A-Z])", r"_\1", str(k)).lower(): snake_keys(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [snake_keys(v) for v in value]
+    return value
+
+
+def anomaly_comparison_error(comparison: dict) -> str | None:
+    """The anomaly-detection comparison (jsonschema's first message line): sensitivity
+    low/medium/high, seasonality auto, thresholdType 0 above / 1 below / 2 both (SCHEMA docs)."""
+    for key, allowed in (("sensitivity", ["low", "medium", "high"]), ("seasonality", ["auto"]),
+                         ("thresholdType", [0, 1, 2])):
+        snake = re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+        if key not in comparison:
+            return f"'{snake}' is a required property"
+        if comparison[key] not in allowed or isinstance(comparison[key], bool):
+            return f"{comparison[key]!r} is not one of {allowed!r}"
+    return None
 
 
 def check_detector_save(body: dict, *, creating: bool, transaction_datasets: bool,
