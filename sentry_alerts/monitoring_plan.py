@@ -89,6 +89,20 @@ def _summary_table(specs: tuple[AlertSpec, ...]) -> str:
                      "Warning", "Resolves below", "Window", "Notified", "Owner", "Runbook"], rows)
 
 
+def _statistics_sentence(specs: tuple[AlertSpec, ...]) -> str:
+    used = sorted({s.statistic for s in specs}, key=lambda st: list(STAT_WORDS).index(st)
+                  if st in STAT_WORDS else 99)
+    names = ", ".join(md.code(st) for st in used) or "none"
+    text = f"Statistic{'s' if len(used) != 1 else ''} used: {names}. "
+    if any(st.startswith("p") for st in used):
+        text += ("A percentile such as p95 means 5% of requests were slower: unlike the average "
+                 "it does not hide a slow tail, and unlike p99 it stays stable at moderate "
+                 "traffic.")
+    else:
+        text += "Percentiles (p95) would show the slow tail that averages hide."
+    return text
+
+
 def _rationale(specs: tuple[AlertSpec, ...]) -> list[str]:
     windows = sorted({s.window_minutes for s in specs})
     window_text = ", ".join(format_window(w) for w in windows)
@@ -98,9 +112,8 @@ def _rationale(specs: tuple[AlertSpec, ...]) -> list[str]:
         "",
         "- **Alert on the symptom users feel.** Each alert watches the duration of the "
         "transaction itself, as its users experience it, not a cause such as CPU or database "
-        "load (causes are what the first checks below look at). The statistic is a percentile: "
-        "p95 means 5% of requests were slower. Unlike the average, it does not hide a slow tail; "
-        "unlike p99, it stays stable at moderate traffic.",
+        "load (causes are what the first checks below look at). "
+        + _statistics_sentence(specs),
         "- **Thresholds above the SLA.** The SLA is the objective; the alert fires only when "
         "the statistic is clearly beyond it, so that a page means users are suffering now, not "
         "that the objective wobbled. SLA compliance over time is reviewed separately (load "

@@ -150,7 +150,8 @@ def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> s
         f"   - Function: {per_variant(values, _function)}; attribute: "
         f"{per_variant(values, _attribute)} (for **Transaction Duration** the attribute is fixed "
         "and not shown as a choice).",
-        f"   - Time window: {per_variant(values, _window)}.",
+        "   - Time window: " + per_variant(values, lambda v: _window(v).replace(
+            "(see step 3)", "(see below)")) + ".",
     ]
     for v in values:
         if v.window_label is None:

@@ -58,7 +58,8 @@ def values_table(v: FormValues, alert_name: str) -> str:
          if a.resolve_ms is not None else "**Default**"],
         ["Default assignee", md.cell(_owner(v))],
         ["Description", "the block under *Description to paste*"],
-        ["Alert name", md.code_cell(alert_name)],
+        ["Alert name", md.code_cell(alert_name) if a.targets
+         else "none (no notification target: connect no alert)"],
     ]
     return md.table(["Field", "Value"], rows)
 
@@ -127,7 +128,7 @@ def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> s
         "**Choose Your Metric.** Leave the template empty (or pick **Duration**, then check the "
         "values below), and under **Customize Metric** set:",
         f"   - **Dataset**: **{md.text(v.variant.choice)}**.",
-        f"   - **Interval**: {_window(v)}.",
+        f"   - **Interval**: {_window(v).replace('(see step 3)', '(see below)')}.",
         f"   - **Visualize**: {md.code(v.function)} of {md.code(v.attribute)}.",
         f"   - **Filter (optional)**: paste {md.code(a.query)} (whole, quotes included) and press "
         "Enter.",
