@@ -45,6 +45,8 @@ def test_example_policies_validate_and_point_editors_at_the_schema(example: Path
     ({"transactionz": []}, []),
     ({"version": 2}, ["version"]),
     ({"dataset": "span"}, ["dataset"]),
+    ({"name": "my shop"}, ["name"]),
+    ({"defaults": {"owner": "backend"}}, ["defaults", "owner"]),
     ({"defaults": {"window": 5}}, ["defaults", "window"]),
     ({"defaults": {"notify": [{"slack": "#a", "email": "team:x"}]}}, ["defaults", "notify", 0]),
     ({"transactions": [{"transaction": "GET /a", "alert": {"critical": "fast"}}]},

@@ -29,6 +29,7 @@ STATISTIC_KEYS: tuple[str, ...] = ("p50", "p75", "p90", "p95", "p99", "avg", "ma
 KEY_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_OWNER_PATTERN = r"^(team:[a-z0-9][a-z0-9_-]*|user:[^@\s]+@[^@\s]+\.[^@\s]+)$"
 
 StatisticName = Literal["p50", "p75", "p90", "p95", "p99", "avg", "max"]
 DatasetName = Literal["auto", "spans", "metrics", "transactions"]
@@ -162,7 +163,8 @@ class NotifyTarget(_Strict):
     slack: SlackValue | None = Field(
         None, description='Slack channel: "#ops-alerts" or {channel, channel_id, workspace}.')
     email: Annotated[str, AfterValidator(_check_email)] | None = Field(
-        None, description="Email a Sentry team or user: team:<slug> or user:<email>.")
+        None, description="Email a Sentry team or user: team:<slug> or user:<email>.",
+        json_schema_extra={"pattern": _OWNER_PATTERN})
 
     @model_validator(mode="after")
     def _exactly_one(self) -> NotifyTarget:
@@ -220,11 +222,13 @@ class AlertThresholds(_Strict):
 class Defaults(_Strict):
     """Settings every transaction inherits; each can be overridden per transaction."""
 
-    project: ProjectSlug | None = Field(None, description="Sentry project slug.")
+    project: ProjectSlug | None = Field(None, description="Sentry project slug.",
+                                        json_schema_extra={"pattern": SLUG_RE.pattern})
     environment: EnvironmentName | None = Field(
         None, description="Sentry environment; absent or null = all environments.")
     window: Window | None = Field(None, description="Evaluation window (default 5m).")
-    owner: Owner | None = Field(None, description="team:<slug> or user:<email>.")
+    owner: Owner | None = Field(None, description="team:<slug> or user:<email>.",
+                                json_schema_extra={"pattern": _OWNER_PATTERN})
     notify: list[NotifyTarget] | None = Field(
         None, description="Where alerts go: Slack channels and/or email to a team or user.")
     runbook: Annotated[str, _non_blank("runbook")] | None = Field(
@@ -239,7 +243,8 @@ class Transaction(Defaults):
     transaction: Annotated[str, _non_blank("transaction")] = Field(
         description="Transaction name exactly as Sentry shows it, e.g. 'GET /api/propostas'.")
     id: TransactionKey | None = Field(
-        None, description="Stable key; default: derived from the transaction name.")
+        None, description="Stable key; default: derived from the transaction name.",
+        json_schema_extra={"pattern": KEY_RE.pattern, "maxLength": 100})
     sla: Sla | None = None
     alert: AlertThresholds
     dataset: DatasetName | None = Field(
@@ -250,9 +255,11 @@ class PolicyHead(_Strict):
     """The top level, with transactions left raw: each is validated on its own (see checks)."""
 
     version: Literal[1] = Field(description="Format version; always 1.")
-    name: PolicyName = Field(description="Policy id; part of the ownership marker on every alert.")
+    name: PolicyName = Field(description="Policy id; part of the ownership marker on every alert.",
+                             json_schema_extra={"pattern": KEY_RE.pattern, "maxLength": 64})
     organization: OrgSlug | None = Field(
-        None, description="Sentry organization slug; --org / SENTRY_ORG override it.")
+        None, description="Sentry organization slug; --org / SENTRY_ORG override it.",
+        json_schema_extra={"pattern": SLUG_RE.pattern})
     dataset: DatasetName = Field(
         "auto", description="auto picks what the server supports: spans, metrics, transactions.")
     defaults: Defaults | None = None
