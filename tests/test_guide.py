@@ -259,3 +259,21 @@ def test_write_replaces_pages_of_an_earlier_run(tmp_path) -> None:
     build_guide(policy).write(tmp_path)
     assert not stale.exists() and mine.exists()
     assert (tmp_path / "alerts" / f"{policy.specs[0].key}.md").is_file()
+
+
+def test_guide_command_writes_the_pages(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from sentry_alerts.cli import app
+
+    out = tmp_path / "g"
+    result = CliRunner().invoke(app, ["guide", str(POLICIES / "critical-endpoints.yaml"),
+                                      "--out", str(out), "--ui", "monitors"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote the manual setup guide (3 pages)" in result.output
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.md")) == [
+        "index.md", "monitors/get-api-propostas.md", "monitors/post-api-simulacao-credito.md"]
+    bad = CliRunner().invoke(app, ["guide", str(POLICIES / "critical-endpoints.yaml"),
+                                   "--out", str(tmp_path / "h"), "--ui", "classic"])
+    assert bad.exit_code == 1 and "use alerts" in bad.output
+    assert not (tmp_path / "h").exists()

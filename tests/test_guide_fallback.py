@@ -151,3 +151,15 @@ def test_read_only_token_guides_only_what_is_missing_or_different(
         assert "| `750 ms` | `700 ms` |" not in text
         assert "`900 ms` | `750 ms`" in text  # critical: old → new
         assert "change the existing" in text
+
+
+def test_read_only_token_with_no_fallback_is_an_error(emulator_factory, tmp_path) -> None:
+    emu = emulator_factory(profile="self-hosted-25")
+    policy = tmp_path / "shop.yaml"
+    policy.write_text(POLICY.format(a_critical="750ms", extra=""), encoding="utf-8")
+    guide_dir = tmp_path / "guide"
+    result = run(emu, policy, "apply", "--auto-approve", "--backend", "alert-rules",
+                 "--no-fallback", token=READ_ONLY_TOKEN, guide_dir=guide_dir)
+    assert result.exit_code == 1, result.output
+    assert "Sentry answered 403" in result.output
+    assert not guide_dir.exists()
