@@ -99,6 +99,31 @@ def test_a_resolve_threshold_equal_to_the_lowest_threshold_is_no_change(setup):
     assert differences(backend.materialize(wanted, "spans"), live) == {}
 
 
+def test_ids_stay_stable_through_an_update_from_a_saved_plan(setup):
+    """A saved plan keeps `extra` as JSON; the update still reuses Sentry's trigger/action or
+    condition ids, so nothing is deleted and re-created needlessly."""
+    emu, conn, sent = setup
+    backend = conn.backend
+    backend.create(backend.materialize(spec(), "spans"))
+    live = backend.list_alerts().alerts[0]
+    saved = replace(live, extra=json.loads(json.dumps(live.extra)))
+    backend.update(backend.materialize(spec(critical=900), "spans").with_identity(saved))
+    after = backend.list_alerts().alerts[0]
+    if backend.name == "alert-rules":
+        assert after.extra["triggers"] == live.extra["triggers"]
+    else:
+        assert after.extra["condition_ids"] == live.extra["condition_ids"]
+
+
+def test_the_channel_is_spelled_as_sentry_has_it(setup):
+    emu, conn, sent = setup
+    backend = conn.backend
+    backend.create(backend.materialize(spec(targets=[SlackTarget("#ops-alerts")]), "spans"))
+    live = backend.list_alerts().alerts[0]
+    shouted = spec(targets=[SlackTarget("#OPS-Alerts")])
+    assert differences(backend.materialize(shouted, "spans"), live) == {}
+
+
 def test_unknown_names_are_errors_that_list_what_exists(setup):
     emu, conn, sent = setup
     backend = conn.backend

@@ -27,6 +27,7 @@ from sentry_alerts.sentry.common import (
     normalise_resolve,
     number,
     target_key,
+    target_key_text,
 )
 from sentry_alerts.sentry.lookups import Directory
 
@@ -100,15 +101,14 @@ class AlertRulesBackend:
         targets: dict[tuple[str, ...], Target] = {}
         extra_triggers: dict[str, Any] = {}
         for trig in triggers:
-            action_ids: dict[tuple[str, ...], str] = {}
+            action_ids: dict[str, str] = {}
             for action in trig.get("actions") or []:
                 target = self._target_from_action(action)
                 if target is None:
                     continue
-                key = target_key(target)
-                targets.setdefault(key, target)
+                targets.setdefault(target_key(target), target)
                 if action.get("id") is not None:
-                    action_ids[key] = str(action["id"])
+                    action_ids[target_key_text(target)] = str(action["id"])
             extra_triggers[str(trig.get("label"))] = {"id": trig.get("id"), "actions": action_ids}
         projects = rule.get("projects") or []
         dataset_api = str(rule.get("dataset") or "")
@@ -174,8 +174,8 @@ class AlertRulesBackend:
             actions = []
             for target in alert.targets:
                 action = self._action(target)
-                if target_key(target) in action_ids:
-                    action["id"] = action_ids[target_key(target)]
+                if target_key_text(target) in action_ids:
+                    action["id"] = action_ids[target_key_text(target)]
                 actions.append(action)
             trigger: dict[str, Any] = {"label": label, "alertThreshold": threshold,
                                        "actions": actions}

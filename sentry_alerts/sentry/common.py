@@ -50,25 +50,30 @@ def target_key(target: Target) -> tuple[str, ...]:
     return ("email", target.to, target.name.lower())
 
 
+def target_key_text(target: Target) -> str:
+    """`target_key` as one string: safe as a JSON object key (saved plans keep `Alert.extra`)."""
+    return "\t".join(target_key(target))
+
+
 class ChannelBook:
-    """Slack channel ids seen in live alerts, by (workspace, channel name): a policy that names
-    only the channel gets the id Sentry resolved before, so it shows no false change and later
-    writes can send `inputChannelId` (no 202 lookup)."""
+    """Slack channels seen in live alerts, by (workspace, channel name case-insensitively): a
+    policy that names only the channel gets the id Sentry resolved before (and Sentry's spelling
+    of the name), so it shows no false change and later writes can send the id (no 202
+    lookup)."""
 
     def __init__(self) -> None:
-        self._ids: dict[tuple[str, str], str] = {}
+        self._seen: dict[tuple[str, str], SlackTarget] = {}
         self._lock = threading.Lock()
 
     def learn(self, targets: Iterable[Target]) -> None:
         with self._lock:
             for t in targets:
                 if isinstance(t, SlackTarget) and t.channel_id:
-                    self._ids.setdefault(((t.workspace or "").lower(), t.channel.lower()),
-                                         t.channel_id)
+                    self._seen.setdefault(((t.workspace or "").lower(), t.channel.lower()), t)
 
-    def find(self, workspace: str | None, channel: str) -> str | None:
+    def find(self, workspace: str | None, channel: str) -> SlackTarget | None:
         with self._lock:
-            return self._ids.get(((workspace or "").lower(), channel.lower()))
+            return self._seen.get(((workspace or "").lower(), channel.lower()))
 
 
 def materialize(spec: AlertSpec, dataset: str, directory: Directory,
@@ -79,8 +84,11 @@ def materialize(spec: AlertSpec, dataset: str, directory: Directory,
     for t in alert.targets:
         if isinstance(t, SlackTarget):
             workspace = directory.slack_workspace(t.workspace).name
-            channel_id = t.channel_id or channels.find(workspace, t.channel)
-            targets.append(SlackTarget(t.channel, channel_id, workspace))
+            seen = channels.find(workspace, t.channel)
+            if t.channel_id is None and seen is not None:
+                targets.append(SlackTarget(seen.channel, seen.channel_id, workspace))
+            else:
+                targets.append(SlackTarget(t.channel, t.channel_id, workspace))
         elif isinstance(t, EmailTarget) and t.to == "user":
             directory.user_id(t.name)
             targets.append(EmailTarget("user", directory.user_email(directory.user_id(t.name))
@@ -179,4 +187,4 @@ def version_of(*parts: Any) -> str | None:
 
 
 __all__ = ["ChannelBook", "RetrySafeCreate", "SentryClient", "collect_pages", "materialize",
-           "normalise_resolve", "number", "target_key", "version_of"]
+           "normalise_resolve", "number", "target_key", "target_key_text", "version_of"]
