@@ -368,3 +368,16 @@ def test_unknown_format_is_a_clear_error() -> None:
     result = run("--format", "xml", "policies/critical-endpoints.yaml")
     assert result.exit_code == 1
     assert "--format must be `text` or `json`" in result.output
+
+
+def test_broken_defaults_do_not_cause_guessed_findings(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("version: 1\nname: s\ndefaults:\n  project: backend\n  notfy: [{slack: '#a'}]\n"
+                    "transactions:\n  - {transaction: a, sla: {p95: 1s}, alert: {critical: 2s}}\n"
+                    "  - {transaction: b, sla: {p95: 1s}, alert: {critical: 0.5s}}\n")
+    result = run(str(path))
+    assert result.exit_code == 1
+    assert "unknown key `notfy` in defaults; did you mean `notify`?" in result.output
+    assert "critical-within-sla" in result.output  # transactions are still checked
+    assert "no project" not in result.output and "no-notify" not in result.output
+    assert "internal-error" not in result.output

@@ -42,6 +42,7 @@ PLACEHOLDERS: tuple[str, ...] = (
 MAX_NAME = 200  # Sentry: detector names <= 200 characters (alert rules allow 256)
 DEFAULT_WINDOW_MINUTES = 5
 MIN_SPAN_WINDOW = 5  # Sentry refuses span (EAP) alerts with a window under 5 minutes
+DATASET_CHOICES = ("auto", "spans", "metrics", "transactions")
 
 
 @dataclass
@@ -66,6 +67,7 @@ class _Checker:
         self.doc = doc
         self.filename = filename
         self.out = Checked()
+        self.defaults_known = True  # False when `defaults` is broken (its errors are reported)
 
     def report(self, path: Path, severity: Severity, code: str, message: str, *, key: bool = False) -> None:
         line, col = self.doc.where(path, key=key)
@@ -80,6 +82,16 @@ class _Checker:
                 self.report(path, "error", code, message, key=at_key)
             return None
 
+    @staticmethod
+    def quietly(model: type[BaseModel], data: Any) -> tuple[Any, bool]:
+        """(the validated model or None, whether it is known); nothing is reported."""
+        if data is None:
+            return None, True
+        try:
+            return model.model_validate(data, strict=True), True
+        except ValidationError:
+            return None, False
+
     def run(self) -> Checked:
         data = self.doc.data
         if not isinstance(data, dict):
@@ -91,9 +103,13 @@ class _Checker:
         head = self.validate(PolicyHead, data, ())
         raw_items = data.get("transactions")
         if head is None:
-            # Still check the transactions, so one run shows as much as possible.
+            # Still check the transactions, so one run shows as much as possible. When the
+            # defaults themselves are broken (already reported), checks that depend on them
+            # (a missing project, no notify target) are skipped rather than guessed.
+            defaults, self.defaults_known = self.quietly(Defaults, data.get("defaults"))
+            dataset = data.get("dataset") if data.get("dataset") in DATASET_CHOICES else "auto"
             if isinstance(raw_items, list):
-                self.check_transactions(raw_items, None, "auto", policy_name="policy")
+                self.check_transactions(raw_items, defaults, dataset, policy_name="policy")
             return self.out
         self.out.name, self.out.organization, self.out.dataset = head.name, head.organization, head.dataset
         items = head.transactions or []
@@ -144,7 +160,8 @@ class _Checker:
             if not spec.targets:
                 no_target.append(path)
             self.out.specs.append(spec)
-        self.report_no_targets(no_target, defaults)
+        if self.defaults_known:
+            self.report_no_targets(no_target, defaults)
 
     def report_no_targets(self, paths: list[Path], defaults: Defaults | None) -> None:
         message = ("nobody hears this alert: it has no notify target; add `notify: "
@@ -170,7 +187,7 @@ class _Checker:
             return None
 
         project = setting("project")
-        if project is None:
+        if project is None and self.defaults_known:
             self.report(path, "error", "missing-key",
                         f"transaction `{t.transaction}` has no project; set `project:` under "
                         "defaults or in this transaction, e.g. `project: backend`")
@@ -215,7 +232,8 @@ class _Checker:
                                 has_sla=t.sla is not None)
         if sum(d.severity == "error" for d in self.out.diagnostics) > errors_before:
             return None
-        assert statistic is not None and project is not None
+        if statistic is None or project is None:  # reported, or unknown because defaults are broken
+            return None
         if name is None:
             return None
         return AlertSpec(
