@@ -174,7 +174,8 @@ def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> s
             f"**Alert** (notifications). If you already created the alert {md.code(alert_name)} "
             "for another monitor of this guide, click **Connect Existing Alerts**, select it, "
             "and go to the next step. Otherwise click **Create New Alert** and fill the drawer:",
-            "   - **Source**: **Alert on specific monitors**, with this monitor selected.",
+            "   - **Source** (if the drawer asks): **Alert on specific monitors**, with this "
+            "monitor.",
             "   - **When**: **A new issue is created**; also add **An issue is resolved**, so the "
             "channel hears when it recovers.",
             *[f"   - **Then**: {line}" for line in slack],
