@@ -213,7 +213,8 @@ def test_auto_backend_says_which_api_and_why(emulator_factory, tmp_path, profile
     assert header.startswith(f"Using {expected} (") and "dataset " in header
 
 
-def _apply_in_terminal(emu, policy: Path, answer: str) -> tuple[int, str]:
+def _apply_in_terminal(emu, policy: Path, answer: str, *args: str,
+                       **env_extra: str) -> tuple[int, str]:
     """Run `sentry-alerts apply` with a pseudo-terminal as its stdin/stdout, answer the
     confirmation question, and return (exit code, everything it printed)."""
     import os
@@ -225,8 +226,8 @@ def _apply_in_terminal(emu, policy: Path, answer: str) -> tuple[int, str]:
 
     master, slave = pty.openpty()
     env = {**os.environ, "SENTRY_URL": emu.url, "SENTRY_AUTH_TOKEN": ALERTS_TOKEN,
-           "SENTRY_ORG": "acme", "NO_COLOR": "1", "COLUMNS": "200"}
-    proc = subprocess.Popen([sys.executable, "-m", "sentry_alerts", "apply", str(policy)],
+           "SENTRY_ORG": "acme", "NO_COLOR": "1", "COLUMNS": "200", **env_extra}
+    proc = subprocess.Popen([sys.executable, "-m", "sentry_alerts", "apply", str(policy), *args],
                             stdin=slave, stdout=slave, stderr=slave, env=env)
     os.close(slave)
     seen, answered = b"", False
@@ -261,3 +262,20 @@ def test_apply_in_a_terminal_asks_and_only_yes_applies(emulator_factory, tmp_pat
         assert "Apply complete: 3 created" in shown and len(w.managed()) == 3
     else:
         assert "apply cancelled; nothing was changed" in shown and w.managed() == []
+
+
+def test_progress_bar_only_on_a_terminal_with_more_work_than_a_screen(emulator_factory, tmp_path):
+    emu = emulator_factory(profile="saas-2026")
+    w = World(emu, "auto", tmp_path / "shop.yaml")
+    w.write_policy()
+    # 3 alerts on a 2-line terminal: more than a screenful, so the bar is drawn (on stderr).
+    code, shown = _apply_in_terminal(emu, w.policy, "", "--auto-approve", LINES="2")
+    assert code == 0, shown
+    assert "] 3/3 alerts" in shown and "Apply complete: 3 created" in shown
+
+    # The same work without a terminal (CI logs): outcome lines only, no bar.
+    w.write_policy(cart_critical="900ms")
+    piped = w.run("apply", "--auto-approve", backend=False)
+    assert piped.exit_code == 0, piped.output
+    assert "1 updated" in piped.output and "/1 alerts" not in piped.output
+    assert "\r" not in piped.output
