@@ -84,3 +84,38 @@ def test_mutated_transactions(items: list[dict]) -> None:
     result = check_bytes(to_yamlish(doc).encode("utf-8", "surrogatepass"), "p.yaml")
     for d in result.diagnostics:
         assert d.severity in ("error", "warning") and d.code and d.line >= 1
+
+
+# Near-valid policies: each key is right or wrong in a typical way, so the checks that run after
+# a partial failure (broken defaults, broken head, broken transactions) are exercised together.
+NEAR_DEFAULTS = st.fixed_dictionaries({}, optional={
+    "project": st.sampled_from(["backend", "Back End", 5]),
+    "notify": st.sampled_from([[{"slack": "#a"}], [], "x", [{"slak": "#a"}]]),
+    "window": st.sampled_from(["5m", "1m", "7m", 5]),
+    "name": st.sampled_from(["'{transaction}'", "'{x}'", 5, "'{sla}'"]),
+    "notfy": st.just("x"), "environment": st.sampled_from(["production", None, "a/b"]),
+    "owner": st.sampled_from(["team:backend", "backend"])})
+NEAR_TRANSACTION = st.fixed_dictionaries({
+    "transaction": st.sampled_from(["GET /a", "GET /a", "get a", "/", 5]),
+    "alert": st.sampled_from([{"critical": "750ms"}, {"critical": "1s", "metric": "p99"}, {},
+                              {"critical": "400ms", "warning": "800ms", "resolve": "900ms"}]),
+}, optional={
+    "id": st.sampled_from(["a", "b", "a b"]),
+    "sla": st.sampled_from([{"p95": "500ms"}, {"p95": "1s", "p99": "2s"}, {}, "x", {"p95": None}]),
+    "window": st.sampled_from(["5m", "1m", "x"]), "dataset": st.sampled_from(["spans", "auto", "x"]),
+    "name": st.sampled_from(["'{transaction}'", "'{sla}'", "'{x'", "{transaction}"]),
+    "environment": st.sampled_from(["production", None, "a/b"]),
+    "notify": st.sampled_from([[{"slack": "#a"}], []]), "project": st.sampled_from(["b", "B"])})
+NEAR_POLICY = st.fixed_dictionaries({
+    "version": st.sampled_from([1, 1, 2, "1"]), "name": st.sampled_from(["s", "s", "s x", 5]),
+    "defaults": st.one_of(NEAR_DEFAULTS, NEAR_DEFAULTS, SCALARS),
+    "transactions": st.one_of(st.lists(NEAR_TRANSACTION, min_size=1, max_size=4), SCALARS),
+}, optional={"dataset": st.sampled_from(["auto", "spans", "span"]), "organization": SCALARS,
+             "extra": SCALARS})
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(NEAR_POLICY)
+def test_near_valid_policies(doc: dict) -> None:
+    result = check_bytes(to_yamlish(doc).encode("utf-8", "surrogatepass"), "p.yaml")
+    assert (result.policy is None) == any(d.severity == "error" for d in result.diagnostics)

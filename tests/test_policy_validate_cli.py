@@ -200,6 +200,25 @@ BAD_POLICIES: list[tuple[str, str | bytes, int, list[str]]] = [
     notify:
       - {slack: "#ops", email: team:backend}
 """), 12, ["exactly one of `slack` or `email`", "two list items"]),
+    ("slack-channel-unquoted", tx("""\
+  - transaction: GET /api/a
+    sla: {p95: 500ms}
+    alert: {critical: 750ms}
+    notify:
+      - slack: #ops
+"""), 12, ["`slack` is empty", "comment", '"#ops-alerts"']),
+    ("name-template-unquoted", tx("""\
+  - transaction: GET /api/a
+    sla: {p95: 500ms}
+    alert: {critical: 750ms}
+    name: {transaction}
+"""), 11, ["YAML read a mapping", "quotes"]),
+    ("name-template-unquoted-syntax", tx("""\
+  - transaction: GET /api/a
+    sla: {p95: 500ms}
+    alert: {critical: 750ms}
+    name: {transaction} is slow
+"""), 11, ["invalid YAML", "must be quoted"]),
     ("slack-channel-typo", tx("""\
   - transaction: GET /api/a
     sla: {p95: 500ms}

@@ -120,6 +120,15 @@ def translate(err: dict[str, Any], root: type[BaseModel], prefix: Path) -> tuple
         example = EXAMPLES.get(key, f"{key}: ...")
         ctx = "" if not loc[:-1] and not prefix else f" in {parent_where}"
         return full[:-1], False, "missing-key", f"missing required key `{key}`{ctx}; add `{example}`"
+    if kind == "string_type" and isinstance(value, dict) and key in ("name", "transaction"):
+        return full, False, "wrong-type", (
+            f"`{where}` must be text, but YAML read a mapping: an unquoted value that starts "
+            "with `{` is a mapping in YAML. Put it in quotes, e.g. "
+            '`name: "{transaction}: {metric} > {critical}"`')
+    if kind == "string_type" and value is None and key in ("slack", "channel"):
+        return full, False, "wrong-type", (
+            f"`{where}` is empty; if you wrote a channel such as #ops-alerts without quotes, YAML "
+            'read `#` as the start of a comment. Quote it: `slack: "#ops-alerts"`')
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return full, False, "wrong-type", (
             f"`{where}` must be a mapping (`key: value` lines), got {_show(value)}"
@@ -175,7 +184,7 @@ def _value_code(key: str, message: str) -> str:
         return "bad-key"
     if key in ("owner", "email", "project", "organization", "environment"):
         return f"bad-{key}"
-    if message.startswith("a notify target"):
+    if message.startswith(("a notify target", "`slack` is empty")):
         return "bad-target"
     if key == "sla" or message.startswith("sla "):
         return "bad-sla"

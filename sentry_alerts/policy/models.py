@@ -169,6 +169,11 @@ class NotifyTarget(_Strict):
     @model_validator(mode="after")
     def _exactly_one(self) -> NotifyTarget:
         given = [k for k in ("slack", "email") if getattr(self, k) is not None]
+        if not given and "slack" in self.model_fields_set:
+            raise ValueError(
+                "`slack` is empty; if you wrote a channel such as #ops-alerts without quotes, "
+                'YAML read `#` as the start of a comment. Quote it: `- slack: "#ops-alerts"`'
+            )
         if len(given) != 1:
             raise ValueError(
                 "a notify target has exactly one of `slack` or `email`, e.g. "

@@ -9,6 +9,7 @@ problem becomes a Diagnostic.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,6 +271,12 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, filename: str) -> D
                           "the file holds more than one YAML document (a second `---`); a policy "
                           "file is one document: remove the `---` or split the file")
     context = f" ({exc.context.strip()})" if exc.context else ""
+    near = [lines[m.line] for m in (exc.context_mark, exc.problem_mark)
+            if m is not None and m.line < len(lines)]
+    if any(re.search(r":\s*\{\w+\}", ln) for ln in near):
+        return Diagnostic(filename, line, col, "error", "yaml-syntax",
+                          f"invalid YAML: {problem or 'syntax error'}{context}. A value that starts "
+                          "with `{` must be quoted, e.g. `name: \"{transaction} is slow\"`")
     return Diagnostic(filename, line, col, "error", "yaml-syntax",
                       f"invalid YAML: {problem or 'syntax error'}{context}; check indentation, "
                       "colons and quotes around this point")
