@@ -145,7 +145,8 @@ def _run_all(backend: Backend, work: list[tuple[Change, Change]], parallelism: i
     """Send each (plan change, what to send) pair; outcomes name the plan's change."""
     if not work:
         return
-    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(work)))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(work))))
+    try:
         futures = {pool.submit(_execute, backend, send): change for change, send in work}
         for future in as_completed(futures):
             change = futures[future]
@@ -161,6 +162,11 @@ def _run_all(backend: Backend, work: list[tuple[Change, Change]], parallelism: i
                            if status == "created" else outcome.message)
                 outcome = replace(outcome, change=change, status=status, message=message)
             report(outcome)
+    except BaseException:
+        # Ctrl-C (or a bug): send nothing more; the calls already in flight finish.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARALLELISM,

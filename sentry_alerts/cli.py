@@ -182,6 +182,12 @@ def _progress_printer() -> Callable[[str], None]:
     return progress
 
 
+def _show_policy_warnings(policy: object) -> None:
+    """The policy's warnings (as `validate` shows them) go to stderr; they never stop a plan."""
+    for diagnostic in getattr(policy, "warnings", ()):
+        typer.echo(diagnostic.format(), err=True)
+
+
 def _colour() -> bool:
     import os
 
@@ -220,6 +226,7 @@ def plan(
             from sentry_alerts.guide.cli import guide_instead
 
             return guide_instead(policy, exc, guide_dir=guide_dir)
+        _show_policy_warnings(planned.policy)
         typer.echo(render_plan(planned.plan, color=_colour()), nl=False)
         if not planned.plan.listing_complete:
             raise SentryAlertsError("the list of live alerts was incomplete, so this plan may "
@@ -265,6 +272,7 @@ def apply(
             from sentry_alerts.guide.cli import guide_instead
 
             return guide_instead(policy, exc, guide_dir=guide_dir)
+        _show_policy_warnings(planned.policy)
         the_plan = planned.plan
         typer.echo(render_plan(the_plan, color=_colour()), nl=False)
         if not the_plan.listing_complete:

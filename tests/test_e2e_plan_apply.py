@@ -279,3 +279,57 @@ def test_progress_bar_only_on_a_terminal_with_more_work_than_a_screen(emulator_f
     assert piped.exit_code == 0, piped.output
     assert "1 updated" in piped.output and "/1 alerts" not in piped.output
     assert "\r" not in piped.output
+
+
+def test_policy_warnings_are_shown_and_do_not_stop_the_plan(emulator_factory, tmp_path):
+    w = World(emulator_factory(profile="saas-2026"), "auto", tmp_path / "quiet.yaml")
+    w.policy.write_text("""\
+version: 1
+name: quiet
+organization: acme
+defaults: {project: backend}
+transactions:
+  - transaction: GET /api/unwatched
+    sla: {p95: 500ms}
+    alert: {critical: 750ms}
+""")
+    result = w.run("plan", backend=False)
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output and "[no-notify]" in result.output
+    assert "Plan: 1 to create" in result.output
+
+
+def test_ctrl_c_during_apply_sends_nothing_more_and_the_next_run_converges(
+        emulator_factory, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    emu = emulator_factory(profile="self-hosted-26.7")
+    w = World(emu, "monitors", tmp_path / "shop.yaml")
+    w.write_policy()
+    emu.faults.latency(0.7, route="detectors.create")  # each create takes a while
+    env = {**os.environ, "SENTRY_URL": emu.url, "SENTRY_AUTH_TOKEN": ALERTS_TOKEN,
+           "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "sentry_alerts", "apply", str(w.policy),
+                             "--auto-approve", "--parallelism", "1", "--backend", "monitors"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("✓ create"):
+            proc.send_signal(signal.SIGINT)
+            break
+    rest = proc.communicate(timeout=30)[0]
+    output = "".join(lines) + rest
+    assert proc.returncode == 130, output
+    assert "interrupted; nothing further was sent to Sentry" in output
+    assert "Traceback" not in output
+    created = len(w.managed())
+    assert 1 <= created < 3  # the one in flight may finish; the queued ones were never sent
+
+    emu.faults.clear()
+    again = w.run("apply", "--auto-approve")
+    assert again.exit_code == 0 and f"Apply complete: {3 - created} created" in again.output
+    assert len(w.managed()) == 3
