@@ -151,3 +151,30 @@ def test_a_plan_for_another_backend_is_refused(setup):
     with pytest.raises(SentryAlertsError, match="made for the alert-rules backend"):
         apply_plan(replace(p.plan, backend="alert-rules"), p.connection.backend)
     assert keys() == Counter()
+
+
+def test_incomplete_listing_is_shown_and_never_applied(emulator_factory, tmp_path):
+    """A listing page that keeps failing (past the client's retry budget) leaves the plan
+    incomplete: the alerts on that page look missing, so applying would duplicate them."""
+    from sentry_alerts.render.text import render_plan
+
+    emu = emulator_factory(profile="self-hosted-26.7")
+    path = tmp_path / "big.yaml"
+    path.write_text(POLICY.split("transactions:")[0] + "transactions:\n" + "".join(
+        f"  - transaction: GET /r{i}\n    sla: {{p95: 500ms}}\n    alert: {{critical: 750ms}}\n"
+        for i in range(105)))
+
+    def planned():
+        return plan_policy(str(path), token=ALERTS_TOKEN, url=emu.url, org="acme",
+                           backend="monitors", connect_options={"retry_budget": 0.3})
+
+    first = planned()
+    assert apply_plan(first.plan, first.connection.backend, parallelism=8).ok
+    emu.faults.failing_page(2, times=None, route="detectors.list")
+    broken = planned()
+    assert not broken.plan.listing_complete
+    assert broken.plan.summary()["create"] == 5  # page 2's alerts look missing
+    assert "Warning: the list of live alerts is incomplete" in render_plan(broken.plan)
+    with pytest.raises(SentryAlertsError, match="could duplicate"):
+        apply_plan(broken.plan, broken.connection.backend)
+    assert len(managed_objects(emu, "acme", "layered")) == 105
