@@ -140,5 +140,6 @@ def test_bulk_creates_stay_under_the_saas_rate_limit(emulator_factory):
     assert len(results) == 120 and all(r.remote_id for r in results)
     refused = [c for c in emu.calls("POST") if c[2] == 429]
     assert refused == []
-    assert 2.0 <= elapsed <= 3 * 1.3 + 1.0
+    # 120 requests span at least 3 one-second windows (2 boundaries); at most 1.3x the floor.
+    assert 1.0 <= elapsed <= 3 * 1.3
     assert len(backend.list_alerts().alerts) == 120

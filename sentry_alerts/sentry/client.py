@@ -285,13 +285,14 @@ class RateGate:
             b.limit = limit
         if remaining is None or reset is None:
             return
-        # Requests still in flight may not have been counted by the server yet: be conservative.
-        estimate = remaining - b.in_flight
+        # Our own count (decremented when a request is sent) already includes the requests in
+        # flight; the server's `remaining` adds what others spent with this token. Without our
+        # own count (the first window), requests in flight may not be counted by the server yet.
         if b.window_end is None or reset > b.window_end:
             b.window_end = reset
-            b.remaining = estimate
-        elif reset == b.window_end:
-            b.remaining = estimate if b.remaining is None else min(b.remaining, estimate)
+        if reset == b.window_end:
+            b.remaining = remaining - b.in_flight if b.remaining is None \
+                else min(b.remaining, remaining)
 
     def exhausted_until(self, bucket: str, reset: float) -> None:
         """A 429 said the window is used up until `reset`."""
