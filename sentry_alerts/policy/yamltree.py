@@ -210,11 +210,11 @@ class _Builder:
 
     def mapping(self, node: MappingNode, path: Path, depth: int, in_alias: bool) -> dict:
         result: dict[str, Any] = {}
-        merges: list[Node] = []
+        merges: list[tuple[Node, Node]] = []  # (the `<<` key, what it refers to)
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                merges.append(value_node)
+                merges.append((key_node, value_node))
                 continue
             if not isinstance(key_node, ScalarNode):
                 raise _Stop(self.diag(key_node, "wrong-type",
@@ -232,14 +232,14 @@ class _Builder:
             result[key] = self.build(value_node, (*path, key), depth + 1, in_alias=in_alias,
                                      parent=key_node)
         # `<<: *defaults` fills keys the mapping does not set itself.
-        for merge in merges:
+        for merge_key, merge in merges:
             sources = merge.value if isinstance(merge, SequenceNode) else [merge]
             for source in sources:
                 if id(source) in self.active or depth > MAX_DEPTH:
-                    raise _Stop(self.diag(source, "yaml-alias",
+                    raise _Stop(self.diag(merge_key, "yaml-alias",
                                           "`<<` merges a mapping into itself (a cycle)"))
                 if not isinstance(source, MappingNode):
-                    raise _Stop(self.diag(source, "yaml-merge",
+                    raise _Stop(self.diag(merge_key, "yaml-merge",
                                           "`<<` must refer to a mapping (e.g. `<<: *defaults`)"))
                 self.active.add(id(source))
                 try:
