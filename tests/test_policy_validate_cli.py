@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from sentry_alerts.cli import app
 
 runner = CliRunner()
+EXAMPLE = str(Path(__file__).resolve().parents[1] / "policies" / "critical-endpoints.yaml")
 
 HEAD = """\
 version: 1
@@ -290,7 +291,7 @@ def test_there_are_many_distinct_bad_policies() -> None:
 
 
 def test_example_policy_is_clean() -> None:
-    result = run("--strict", "policies/critical-endpoints.yaml")
+    result = run("--strict", EXAMPLE)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "ok: checked 1 file, 2 transactions: 0 errors, 0 warnings"
 
@@ -387,7 +388,7 @@ def test_json_format(tmp_path: Path) -> None:
 
 
 def test_unknown_format_is_a_clear_error() -> None:
-    result = run("--format", "xml", "policies/critical-endpoints.yaml")
+    result = run("--format", "xml", EXAMPLE)
     assert result.exit_code == 1
     assert "--format must be `text` or `json`" in result.output
 
