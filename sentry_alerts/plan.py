@@ -446,14 +446,35 @@ def plan_policy(path: str, *, token: str | None, url: str, org: str | None,
 # --- plain data ---------------------------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
+def encode_extra(value: Any) -> Any:
+    """Backend-private data (`Alert.extra`) as JSON, reversibly: a saved plan must apply exactly
+    as the plan it was made from, so tuples and non-string dict keys (e.g. action ids by target)
+    survive the round trip (`{"__tuple__": [...]}`, `{"__map__": [[key, value], ...]}`)."""
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
+        if all(isinstance(k, str) and not k.startswith("__") for k in value):
+            return {k: encode_extra(v) for k, v in value.items()}
+        return {"__map__": [[encode_extra(k), encode_extra(v)] for k, v in value.items()]}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode_extra(v) for v in value]}
+    if isinstance(value, list):
+        return [encode_extra(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return [encode_extra(v) for v in sorted(value, key=repr)]
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+def decode_extra(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__tuple__"}:
+            return tuple(decode_extra(v) for v in value["__tuple__"])
+        if set(value) == {"__map__"}:
+            return {decode_extra(k): decode_extra(v) for k, v in value["__map__"]}
+        return {k: decode_extra(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_extra(v) for v in value]
+    return value
 
 
 def target_to_dict(target: Target) -> dict[str, Any]:
@@ -480,7 +501,7 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
         elif f.name == "marker":
             out[f.name] = {"policy": value.policy, "key": value.key} if value else None
         else:
-            out[f.name] = _jsonable(value)
+            out[f.name] = encode_extra(value) if f.name == "extra" else value
     return out
 
 
@@ -489,7 +510,7 @@ def alert_from_dict(data: Mapping[str, Any]) -> Alert:
     values["targets"] = tuple(target_from_dict(t) for t in values.get("targets") or ())
     marker = values.get("marker")
     values["marker"] = Marker(marker["policy"], marker["key"]) if marker else None
-    values["extra"] = dict(values.get("extra") or {})
+    values["extra"] = decode_extra(values.get("extra") or {})
     known = {f.name for f in fields(Alert)}
     return Alert(**{k: v for k, v in values.items() if k in known})
 

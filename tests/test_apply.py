@@ -178,3 +178,37 @@ def test_incomplete_listing_is_shown_and_never_applied(emulator_factory, tmp_pat
     with pytest.raises(SentryAlertsError, match="could duplicate"):
         apply_plan(broken.plan, broken.connection.backend)
     assert len(managed_objects(emu, "acme", "layered")) == 105
+
+
+@pytest.mark.parametrize("profile", ["saas-2026", "self-hosted-25"])
+def test_a_plan_saved_as_json_applies_exactly_like_the_original(emulator_factory, tmp_path,
+                                                                profile):
+    """Saved plans (next release) are `to_dict` → JSON → `from_dict`; the backends' private data
+    (trigger and action ids, workflow ids) must survive so the update hits the same objects."""
+    import json
+
+    from sentry_alerts.plan import Plan
+
+    emu = emulator_factory(profile=profile)
+    path = tmp_path / "layered.yaml"
+    path.write_text(POLICY)
+
+    def planned():
+        return plan_policy(str(path), token=ALERTS_TOKEN, url=emu.url, org="acme")
+
+    first = planned()
+    assert apply_plan(first.plan, first.connection.backend).ok
+    before = {obj_id for _, obj_id, _ in managed_objects(emu, "acme", "layered")}
+    path.write_text(POLICY.replace("critical: 750ms}\n  - transaction: GET /b",
+                                   "critical: 900ms, warning: 800ms}\n  - transaction: GET /b"))
+    p = planned()
+    saved = json.dumps(p.plan.to_dict())
+    assert ALERTS_TOKEN not in saved
+    loaded = Plan.from_dict(json.loads(saved))
+    assert loaded == p.plan
+    assert [dict(c.live.extra) for c in loaded.changes] == [dict(c.live.extra)
+                                                           for c in p.plan.changes]
+    result = apply_plan(loaded, p.connection.backend)
+    assert result.ok and result.count("updated") == 1, result.outcomes
+    assert {obj_id for _, obj_id, _ in managed_objects(emu, "acme", "layered")} == before
+    assert not planned().plan.has_changes

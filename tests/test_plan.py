@@ -228,3 +228,13 @@ def test_summary_line_without_extras_and_no_changes_message():
     plan = make_plan(diff_alerts(POLICY, desired, [live_copy(desired[0], "1")]))
     assert summary_line(plan) == "Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged."
     assert "No changes" in render_plan(plan)
+
+
+def test_backend_private_data_survives_the_round_trip_exactly():
+    extra = {"triggers": {("slack", "acme", "#ops"): "4"}, "ids": ("1", "2"), "n": [1, 2.5],
+             "__odd": {"__tuple__": 1}}
+    desired = [want("a", "GET /a")]
+    live = live_copy(desired[0], "1", critical_ms=900, extra=extra)
+    plan = make_plan(diff_alerts(POLICY, desired, [live]))
+    again = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))
+    assert dict(again.changes[0].live.extra) == extra
