@@ -43,6 +43,27 @@ def test_one_workflow_per_target_set_and_cleanup_when_unused(emulator):
     assert differences(backend.materialize(spec("a", targets=slack), "spans"), after["a"]) == {}
 
 
+def test_a_new_process_without_a_listing_reuses_and_cleans_up_workflows(emulator):
+    """A saved plan applied by another process: its backend never listed, yet it links to the
+    existing workflow and deletes ours when it becomes unused."""
+    first = fast_connect(emulator).backend
+    team = [EmailTarget("team", "sre")]
+    first.create(first.materialize(spec("a", targets=team), "spans"))
+    live = first.list_alerts().alerts[0]
+    fresh = fast_connect(emulator).backend
+    fresh.create(fresh.materialize(spec("b", targets=team), "spans"))
+    assert len(workflows(emulator)) == 1
+    moved = fast_connect(emulator).backend
+    moved.update(moved.materialize(spec("a", targets=[SlackTarget("#backend")]), "spans")
+                 .with_identity(live))
+    assert len(workflows(emulator)) == 2
+    gone = fast_connect(emulator).backend
+    b = [x for x in gone.list_alerts().alerts if x.marker.key == "b"][0]
+    fast_connect(emulator).backend.delete(b)
+    names = [w["name"] for w in workflows(emulator).values()]
+    assert len(names) == 1 and names[0].startswith("Notify Slack #backend")
+
+
 def test_someone_elses_workflow_is_kept_linked_and_untouched(emulator):
     backend = fast_connect(emulator).backend
     live = backend.create(backend.materialize(spec("a", targets=[EmailTarget("team", "sre")]),

@@ -90,6 +90,8 @@ class MonitorsBackend:
         self._lock = threading.Lock()
         self._workflows: dict[TargetSetKey, _Workflow] = {}
         self._key_locks: dict[TargetSetKey, threading.Lock] = {}
+        self._workflows_known = False  # set once a listing filled _workflows
+        self._load_lock = threading.Lock()
 
     # -- dataset --
 
@@ -155,8 +157,23 @@ class MonitorsBackend:
                 return EmailTarget("user", self.directory.user_email(ident) or str(ident))
         return None
 
+    def _ensure_workflows_known(self) -> None:
+        """Writes without a listing first (a saved plan applied by a new process) still reuse
+        the workflows that exist: list them once."""
+        with self._load_lock:
+            if self._workflows_known:
+                return
+            workflows, complete, _ = collect_pages(
+                self.client.paginate(f"/api/0/organizations/{self.org}/workflows/",
+                                     bucket="workflows.list",
+                                     what=f"the list of alerts (workflows) of {self.org}"),
+                "the list of alerts (workflows)")
+            self._remember_workflows(
+                [self._parse_workflow(w) for w in workflows if isinstance(w, dict)], complete)
+
     def _remember_workflows(self, parsed: list[tuple[dict, tuple[Target, ...], str | None]],
                             complete: bool) -> None:
+        self._workflows_known = True
         with self._lock:
             previous = dict(self._workflows)
             if complete:
@@ -339,6 +356,7 @@ class MonitorsBackend:
         if key is None:
             return None
         assert alert.marker is not None
+        self._ensure_workflows_known()
         with self._key_lock(key):
             with self._lock:
                 wf = self._workflows.get(key)
@@ -364,6 +382,8 @@ class MonitorsBackend:
 
     def _unlink(self, workflow_ids: list[str], detector_id: str, keep: str | None) -> None:
         """The detector no longer uses these workflows of ours: delete those left unused."""
+        if workflow_ids:
+            self._ensure_workflows_known()
         for wid in workflow_ids:
             if wid == keep:
                 continue
