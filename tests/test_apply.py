@@ -212,3 +212,22 @@ def test_a_plan_saved_as_json_applies_exactly_like_the_original(emulator_factory
     assert result.ok and result.count("updated") == 1, result.outcomes
     assert {obj_id for _, obj_id, _ in managed_objects(emu, "acme", "layered")} == before
     assert not planned().plan.has_changes
+
+
+def test_conflicts_are_skipped_while_the_rest_is_applied(setup):
+    emu, path, planned, keys = setup
+    first = planned()
+    assert apply_plan(first.plan, first.connection.backend).ok
+    kind, obj_id, _ = managed_objects(emu, "acme", "layered")[0]
+    emu.edit(kind, obj_id, {"description": "made by hand"}, org="acme")  # now unmanaged
+    path.write_text(POLICY + "  - transaction: GET /c\n    sla: {p95: 500ms}\n"
+                             "    alert: {critical: 750ms}\n")
+    p = planned()
+    assert (p.plan.summary()["conflict"], p.plan.summary()["create"]) == (1, 1)
+    out = io.StringIO()
+    result = apply_and_report(p.plan, p.connection.backend, out=out, err=io.StringIO())
+    assert not result.ok and result.count("created") == 1 and len(result.skipped) == 1
+    text = out.getvalue()
+    assert "! conflict get-a" in text and "not applied" in text
+    assert "Apply incomplete: 1 created, 0 updated, 0 deleted; 1 conflict not applied." in text
+    assert keys() == Counter({"get-b": 1, "get-c": 1})  # the hand-made alert stays unmarked
