@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from sentry_alerts.errors import SentryAPIError
-from sentry_alerts.model import SlackTarget
+from sentry_alerts.model import EmailTarget, SlackTarget
 from tests.test_backend_support import fast_connect, spec
 
 # (profile, backend, create route, list route, create path fragment)
@@ -143,3 +143,17 @@ def test_bulk_creates_stay_under_the_saas_rate_limit(emulator_factory):
     # 120 requests span at least 3 one-second windows (2 boundaries); at most 1.3x the floor.
     assert 1.0 <= elapsed <= 3 * 1.3
     assert len(backend.list_alerts().alerts) == 120
+
+
+def test_a_create_answered_too_late_is_found_not_sent_twice(env):
+    """The client gives up waiting (read timeout) while Sentry is still writing: the backend
+    keeps looking for the marker for twice the timeout before it would send it again."""
+    emu, backend, create_route, _ = env
+    backend = fast_connect(emu, backend=backend.name, timeout=0.3).backend
+    emu.faults.latency(0.6, route=create_route, times=1)
+    live = backend.create(backend.materialize(spec(targets=[EmailTarget("team", "sre")]),
+                                              "spans"))
+    time.sleep(0.5)  # let the slow request finish before counting
+    alerts = backend.list_alerts().alerts
+    assert len(alerts) == 1 and alerts[0].remote_id == live.remote_id
+    assert len(emu.calls("POST", emu.create_path)) == 1

@@ -69,7 +69,8 @@ class AlertRulesBackend:
         self.poll_interval = poll_interval
         self.progress = progress or (lambda message: None)
         self.channels = ChannelBook()
-        self._creates = RetrySafeCreate(self.list_alerts, settle=uncertain_settle)
+        self._creates = RetrySafeCreate(self.list_alerts, settle=uncertain_settle,
+                                        slow_answer_wait=2 * client.timeout)
 
     # -- dataset --
 

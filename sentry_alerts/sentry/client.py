@@ -50,7 +50,10 @@ class UncertainWriteError(SentryAPIError):
     """A POST may or may not have been applied (its answer was lost or was a 5xx).
 
     Retrying it blindly could create a duplicate; the caller must look the object up first.
+    `still_running` is True when no answer came in time: Sentry may still be working on it.
     """
+
+    still_running = False
 
 
 class InsecureURLError(SentryAlertsError):
@@ -473,9 +476,11 @@ class SentryClient:
             message = _connection_sentence(method, path, self.base_url, exc)
             log.debug("%s failed: %s", call, type(exc).__name__)
             if method == "POST" and not _not_sent(exc):
-                raise UncertainWriteError(
+                uncertain = UncertainWriteError(
                     message[:-1] + "; the request may have reached Sentry, so it is checked "
-                    "before being sent again.", call=call) from None
+                    "before being sent again.", call=call)
+                uncertain.still_running = isinstance(exc, requests.exceptions.ReadTimeout)
+                raise uncertain from None
             if isinstance(exc, requests.exceptions.SSLError | requests.exceptions.InvalidURL):
                 raise SentryAPIError(message, call=call) from None
             raise _Retry(SentryAPIError(message, call=call)) from None

@@ -135,10 +135,13 @@ class RetrySafeCreate:
     sending it again."""
 
     def __init__(self, list_alerts: Callable[[], LiveListing], *, attempts: int = 5,
-                 settle: float = 1.0) -> None:
+                 settle: float = 1.0, slow_answer_wait: float = 60.0) -> None:
         self._list_alerts = list_alerts
         self.attempts = attempts
         self.settle = settle  # seconds to let an in-flight write land before looking
+        # After a read timeout Sentry may still be working on the request: keep looking this
+        # long before sending it again (twice the client's timeout).
+        self.slow_answer_wait = slow_answer_wait
         self._lock = threading.Lock()
         self._index: dict[tuple[str, str], Alert] = {}
         self._index_time = 0.0
@@ -155,7 +158,8 @@ class RetrySafeCreate:
                 last = exc
                 if alert.marker is None:
                     raise
-                give_up = time.monotonic() + patience
+                wait = max(patience, self.slow_answer_wait if exc.still_running else 0.0)
+                give_up = time.monotonic() + wait
                 time.sleep(self.settle * (attempt + 1))
                 while True:
                     found = self.find(alert.marker, since=time.monotonic())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,7 +85,8 @@ class MonitorsBackend:
         self.directory = directory or Directory(client, org)
         self.progress = progress or (lambda message: None)
         self.channels = ChannelBook()
-        self._creates = RetrySafeCreate(self.list_alerts, settle=uncertain_settle)
+        self._creates = RetrySafeCreate(self.list_alerts, settle=uncertain_settle,
+                                        slow_answer_wait=2 * client.timeout)
         self.uncertain_settle = uncertain_settle
         # Our workflows, by (policy, target keys); guarded by _lock (short sections only).
         self._lock = threading.Lock()
@@ -413,12 +415,19 @@ class MonitorsBackend:
                 return _Workflow(str(raw["id"]), str(raw.get("name")), policy, parsed,
                                  {str(d) for d in raw.get("detectorIds") or []}, 0,
                                  raw.get("dateUpdated"))
-            except UncertainWriteError:
+            except UncertainWriteError as exc:
                 if attempt == self._creates.attempts - 1:
                     raise
-                found = self._find_workflow(body["name"], wanted)
-                if found is not None:
-                    return found
+                give_up = time.monotonic() + (
+                    self._creates.slow_answer_wait if exc.still_running else 0.0)
+                time.sleep(self.uncertain_settle * (attempt + 1))
+                while True:
+                    found = self._find_workflow(body["name"], wanted)
+                    if found is not None:
+                        return found
+                    if time.monotonic() >= give_up:
+                        break
+                    time.sleep(max(self.uncertain_settle, 0.05) * 2)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _find_workflow(self, name: str, wanted: frozenset) -> _Workflow | None:
