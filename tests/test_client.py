@@ -208,3 +208,16 @@ def test_a_failing_first_page_is_raised(emulator_factory):
         conn.backend.list_alerts()
     assert failure.value.status == 500
     assert_one_sentence(failure.value.message)
+
+
+@pytest.mark.parametrize("dataset", ["metrics", "transactions"])
+def test_a_refused_dataset_quotes_sentry_and_suggests_spans(emulator_factory, dataset):
+    emu = emulator_factory(profile="self-hosted-26.7")
+    backend = fast_connect(emu).backend
+    assert backend.choose_dataset(dataset).dataset == dataset  # a concrete choice is honoured
+    with pytest.raises(SentryAPIError) as failure:
+        backend.create(backend.materialize(spec(dataset=dataset), dataset))
+    message = failure.value.message
+    assert "transaction-based alerts is disabled" in message or "generic_metrics" in message
+    assert "set `dataset: spans`" in message
+    assert_one_sentence(message)

@@ -137,6 +137,15 @@ def flatten_sentry_body(body: JSON) -> str:
     return "; ".join(p.strip() for p in parts if p.strip())
 
 
+# Sentry's refusals of transaction-based datasets (notes §2.4).
+DATASET_REFUSALS = (
+    "Creation of transaction-based alerts is disabled",
+    "Updates to transaction-based alerts is disabled",
+    "must use the `generic_metrics` dataset",
+    "does not have access to the `generic_metrics` dataset",
+)
+
+
 def _scope_needed(method: str) -> str:
     return "org:read" if method == "GET" else "alerts:write"
 
@@ -168,6 +177,9 @@ def describe_http_error(method: str, path: str, status: int | None, body: JSON,
                   "try again later or with a lower --parallelism")
     elif status is not None and status >= 500:
         advice = "Sentry had an internal error; try again later (re-running is safe)"
+    elif status == 400 and any(text in said for text in DATASET_REFUSALS):
+        advice = ("this Sentry refuses that dataset for new alerts; set `dataset: spans` (or "
+                  "`auto`) in the policy")
     elif status == 400:
         advice = "fix the value Sentry names in the policy and re-run"
     else:
