@@ -161,25 +161,33 @@ def _check_backend(backend: str) -> str:
     return backend
 
 
-def _progress_printer() -> Callable[[str], None]:
+class _Progress:
     """Slow steps (a Slack lookup Sentry runs in the background) report on stderr: in place on
-    a terminal, else each kind of message once."""
-    import re
+    a terminal (cleared before the plan is printed), else each kind of message once."""
 
-    seen: set[str] = set()
-    tty = sys.stderr.isatty()
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.seen: set[str] = set()
+        self.shown = False
 
-    def progress(message: str) -> None:
-        if tty:
+    def __call__(self, message: str) -> None:
+        import re
+
+        if self.tty:
             sys.stderr.write("\r\033[K" + message)
             sys.stderr.flush()
+            self.shown = True
             return
         kind = re.sub(r"\d+", "#", message)
-        if kind not in seen:
-            seen.add(kind)
+        if kind not in self.seen:
+            self.seen.add(kind)
             typer.echo(message, err=True)
 
-    return progress
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            self.shown = False
 
 
 def _show_policy_warnings(policy: object) -> None:
@@ -216,16 +224,18 @@ def plan(
         from sentry_alerts.plan import plan_policy
         from sentry_alerts.render.text import render_plan
 
+        progress = _Progress()
         try:
             planned = plan_policy(str(policy), token=token, url=url, org=org,
                                   backend=_check_backend(backend), adopt=adopt,
-                                  insecure=insecure, progress=_progress_printer())
+                                  insecure=insecure, progress=progress)
         except AuthError as exc:
             if no_fallback:
                 raise
             from sentry_alerts.guide.cli import guide_instead
 
             return guide_instead(policy, exc, guide_dir=guide_dir)
+        progress.clear()
         _show_policy_warnings(planned.policy)
         typer.echo(render_plan(planned.plan, color=_colour()), nl=False)
         if not planned.plan.listing_complete:
@@ -262,16 +272,18 @@ def apply(
 
         if not 1 <= parallelism <= 25:
             raise SentryAlertsError(f"--parallelism must be between 1 and 25, not {parallelism}.")
+        progress = _Progress()
         try:
             planned = plan_policy(str(policy), token=token, url=url, org=org,
                                   backend=_check_backend(backend), adopt=adopt,
-                                  insecure=insecure, progress=_progress_printer())
+                                  insecure=insecure, progress=progress)
         except AuthError as exc:
             if no_fallback:
                 raise
             from sentry_alerts.guide.cli import guide_instead
 
             return guide_instead(policy, exc, guide_dir=guide_dir)
+        progress.clear()
         _show_policy_warnings(planned.policy)
         the_plan = planned.plan
         typer.echo(render_plan(the_plan, color=_colour()), nl=False)
