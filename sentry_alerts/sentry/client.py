@@ -199,7 +199,8 @@ def _connection_sentence(method: str, path: str, base: str, exc: BaseException) 
     elif "Connection refused" in text or "ConnectionRefusedError" in text:
         reason = f"the connection to {host} was refused; check --url and that Sentry is running"
     elif any(isinstance(e, requests.exceptions.SSLError) for e in chain):
-        reason = f"the TLS handshake with {host} failed (certificate or protocol); check --url"
+        reason = (f"the TLS handshake with {host} failed (certificate or protocol); check --url, "
+                  "or point REQUESTS_CA_BUNDLE at your CA's certificate")
     elif any(isinstance(e, requests.exceptions.Timeout) for e in chain):
         reason = f"{host} did not answer in time; try again later or raise --timeout"
     else:
@@ -433,7 +434,6 @@ class SentryClient:
             path = "/" + path
         bucket = bucket or f"{method} {_ID_SEGMENT.sub('/{id}', path)}"
         deadline = time.monotonic() + self.retry_budget
-        attempt = {"n": 0}
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -451,7 +451,6 @@ class SentryClient:
         try:
             for try_ in retrying:
                 with try_:
-                    attempt["n"] += 1
                     return self._attempt(method, path, params, json_body, bucket, what)
         except _Retry as exc:
             raise exc.final from None
@@ -472,17 +471,18 @@ class SentryClient:
             headers["Content-Type"] = "application/json"
             data = json.dumps(json_body).encode()
         call = f"{method} {path}"
+        if self.on_request is not None:
+            self.on_request(method, path, json_body)
+        with self._count_lock:
+            self.request_count += 1
         self.gate.acquire(bucket)
         resp: requests.Response | None = None
         try:
-            with self._count_lock:
-                self.request_count += 1
-            if self.on_request is not None:
-                self.on_request(method, path, json_body)
+            # TLS is always verified (--insecure only allows plain http://); a private CA is
+            # given with REQUESTS_CA_BUNDLE.
             resp = self._session.request(
                 method, url, params=params, data=data, headers=headers,
-                timeout=(min(10.0, self.timeout), self.timeout), allow_redirects=False,
-                verify=not self.insecure if url.startswith("https") else True)
+                timeout=(min(10.0, self.timeout), self.timeout), allow_redirects=False)
         except requests.exceptions.RequestException as exc:
             self.gate.release(bucket, None)
             message = _connection_sentence(method, path, self.base_url, exc)
