@@ -418,7 +418,11 @@ class SentryClient:
                     "--url points at Sentry's API.", status=resp.status, call=f"GET {path}")
             yield body
             nxt = resp.links.get("next")
-            if not nxt or nxt.get("results", "false") != "true":
+            # Sentry marks an empty next page with results="false"; without that attribute
+            # (a proxy rewrote the header), a full page means there may be more.
+            more = nxt.get("results") == "true" if nxt and "results" in nxt else \
+                bool(nxt) and len(body) >= int(query.get("per_page", PER_PAGE))
+            if not nxt or not more:
                 return
             cursor = nxt.get("cursor") or _cursor_from_url(nxt.get("url", ""))
             if not cursor or cursor in seen_cursors:
