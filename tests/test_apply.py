@@ -218,7 +218,8 @@ def test_conflicts_are_skipped_while_the_rest_is_applied(setup):
     emu, path, planned, keys = setup
     first = planned()
     assert apply_plan(first.plan, first.connection.backend).ok
-    kind, obj_id, _ = managed_objects(emu, "acme", "layered")[0]
+    [(kind, obj_id)] = [(k, i) for k, i, item in managed_objects(emu, "acme", "layered")
+                        if Marker.find(item["description"]).key == "get-a"]
     emu.edit(kind, obj_id, {"description": "made by hand"}, org="acme")  # now unmanaged
     path.write_text(POLICY + "  - transaction: GET /c\n    sla: {p95: 500ms}\n"
                              "    alert: {critical: 750ms}\n")
@@ -231,3 +232,23 @@ def test_conflicts_are_skipped_while_the_rest_is_applied(setup):
     assert "! conflict get-a" in text and "not applied" in text
     assert "Apply incomplete: 1 created, 0 updated, 0 deleted; 1 conflict not applied." in text
     assert keys() == Counter({"get-b": 1, "get-c": 1})  # the hand-made alert stays unmarked
+
+
+def test_delete_changes_are_executed_and_an_already_gone_alert_is_fine(setup):
+    """`delete` only appears in pruning plans (next release); apply already executes it."""
+    from dataclasses import replace
+
+    emu, path, planned, keys = setup
+    first = planned()
+    assert apply_plan(first.plan, first.connection.backend).ok
+    path.write_text(POLICY.split("  - transaction: GET /b")[0])  # GET /b left the policy
+    p = planned()
+    [orphan] = p.plan.of("orphan")
+    pruning = replace(p.plan, prune=True, changes=tuple(
+        replace(c, action="delete") if c is orphan else c for c in p.plan.changes))
+    out = io.StringIO()
+    result = apply_and_report(pruning, p.connection.backend, out=out, err=io.StringIO())
+    assert result.ok and result.count("deleted") == 1, out.getvalue()
+    assert keys() == Counter({"get-a": 1})
+    again = apply_plan(pruning, p.connection.backend)  # the same plan again: already gone
+    assert again.ok and again.count("deleted") == 1

@@ -238,3 +238,14 @@ def test_backend_private_data_survives_the_round_trip_exactly():
     plan = make_plan(diff_alerts(POLICY, desired, [live]))
     again = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))
     assert dict(again.changes[0].live.extra) == extra
+
+
+def test_text_view_shows_deletes_for_pruning_plans():
+    desired = [want("a", "GET /a")]
+    changes = diff_alerts(POLICY, desired, [live_copy(desired[0], "1"),
+                                            live_copy(want("old", "GET /old"), "4")])
+    pruned = tuple(replace(c, action="delete", note="deleted: left the policy")
+                   if c.action == "orphan" else c for c in changes)
+    text = render_plan(make_plan(pruned, prune=True))
+    assert '- delete old  "GET /old p95 > 750 ms"  (id 4)' in text
+    assert "Plan: 0 to create, 0 to update, 1 to delete, 1 unchanged." in text
