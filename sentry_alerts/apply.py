@@ -186,6 +186,15 @@ def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARAL
         raise SentryAlertsError(
             f"this plan was made for the {plan.backend} backend, but the connection uses "
             f"{backend.name}; pass --backend {plan.backend} or make the plan again.")
+    # Pruning (issue 5) only ever deletes alerts carrying this policy's marker, whatever a
+    # (saved, possibly edited) plan says.
+    foreign = [c for c in plan.of("delete") if c.live is None or c.live.marker is None
+               or c.live.marker.policy != plan.policy_name]
+    if foreign:
+        raise SentryAlertsError(
+            f"this plan deletes {len(foreign)} alert(s) that policy {plan.policy_name} does not "
+            f"manage (first: {foreign[0].name!r}); sentry-alerts only deletes alerts carrying "
+            "its own policy's marker. Nothing was changed; make the plan again.")
 
     outcomes: list[Outcome] = []
 

@@ -155,6 +155,39 @@ NoFallbackOpt = Annotated[
                        "there is no API access.")]
 
 
+# Plans for reviewers (issue 5): output formats, saved plans, pruning.
+PLAN_FORMATS = ("text", "markdown", "json")
+PlanFormatOpt = Annotated[
+    str, typer.Option("--format", help="text (default), markdown (a pull-request comment) or "
+                      "json (docs/plan-format.md).")]
+PlanOutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Also save the plan (JSON) to FILE; `apply FILE` "
+                              "applies exactly it, or refuses when it is stale.")]
+PruneOpt = Annotated[
+    bool, typer.Option("--prune", help="Delete alerts this policy manages that left it (never "
+                       "unmarked or other policies' alerts, never after an incomplete listing).")]
+
+
+def _render_plan(the_plan: object, fmt: str) -> str:
+    if fmt == "markdown":
+        from sentry_alerts.render.markdown import render_markdown
+
+        return render_markdown(the_plan)  # type: ignore[arg-type]
+    if fmt == "json":
+        from sentry_alerts.render.json_view import render_json
+
+        return render_json(the_plan)  # type: ignore[arg-type]
+    from sentry_alerts.render.text import render_plan
+
+    return render_plan(the_plan, color=_colour())  # type: ignore[arg-type]
+
+
+def _incomplete_listing(the_plan: object, what: str) -> SentryAlertsError:
+    skipped = (" Pruning was skipped: nothing is deleted after an incomplete listing."
+               if getattr(the_plan, "prune", False) else "")
+    return SentryAlertsError(f"the list of live alerts was incomplete, so {what}.{skipped}")
+
+
 def _check_backend(backend: str) -> str:
     if backend not in BACKENDS:
         raise SentryAlertsError(f"unknown --backend {backend!r}; use one of {', '.join(BACKENDS)}.")
@@ -216,19 +249,24 @@ def plan(
     insecure: InsecureOpt = False,
     guide_dir: GuideDirOpt = Path("sentry-alerts-guide"),
     no_fallback: NoFallbackOpt = False,
+    fmt: PlanFormatOpt = "text",
+    out: PlanOutOpt = None,
+    prune: PruneOpt = False,
 ) -> None:
     """Show what apply would change in Sentry (read-only)."""
 
     def body() -> int:
         from sentry_alerts.errors import EXIT_CHANGES
         from sentry_alerts.plan import plan_policy
-        from sentry_alerts.render.text import render_plan
 
+        if fmt not in PLAN_FORMATS:
+            raise SentryAlertsError(f"unknown --format {fmt!r}; use one of "
+                                    f"{', '.join(PLAN_FORMATS)}.")
         progress = _Progress()
         try:
             planned = plan_policy(str(policy), token=token, url=url, org=org,
                                   backend=_check_backend(backend), adopt=adopt,
-                                  insecure=insecure, progress=progress)
+                                  insecure=insecure, progress=progress, prune=prune)
         except AuthError as exc:
             if no_fallback:
                 raise
@@ -237,10 +275,16 @@ def plan(
             return guide_instead(policy, exc, guide_dir=guide_dir)
         progress.clear()
         _show_policy_warnings(planned.policy)
-        typer.echo(render_plan(planned.plan, color=_colour()), nl=False)
+        typer.echo(_render_plan(planned.plan, fmt), nl=False)
         if not planned.plan.listing_complete:
-            raise SentryAlertsError("the list of live alerts was incomplete, so this plan may "
-                                    "be wrong; run plan again.")
+            raise _incomplete_listing(planned.plan, "this plan may be wrong"
+                                      + (" and was not saved" if out else "") + "; run plan again")
+        if out is not None:
+            from sentry_alerts.saved_plan import save_plan
+
+            save_plan(planned.plan, out)
+            typer.echo(f"Saved the plan to {out}; `sentry-alerts apply {out}` applies exactly "
+                       "it (or refuses if anything changed since).", err=True)
         return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else 0
 
     run_command(body)
@@ -248,7 +292,9 @@ def plan(
 
 @app.command()
 def apply(
-    policy: Annotated[Path, typer.Argument(help="The policy file.")],
+    policy: Annotated[Path, typer.Argument(help="The policy file, or a plan saved with "
+                                           "`plan --out` (applied exactly, or refused when "
+                                           "stale).")],
     auto_approve: Annotated[bool, typer.Option(
         "--auto-approve", help="Apply without asking (for CI).")] = False,
     parallelism: Annotated[int, typer.Option(
@@ -262,6 +308,7 @@ def apply(
     insecure: InsecureOpt = False,
     guide_dir: GuideDirOpt = Path("sentry-alerts-guide"),
     no_fallback: NoFallbackOpt = False,
+    prune: PruneOpt = False,
 ) -> None:
     """Make Sentry match the policy: plan, show the plan, confirm, apply exactly that plan."""
 
@@ -269,35 +316,52 @@ def apply(
         from sentry_alerts.apply import apply_and_report
         from sentry_alerts.plan import plan_policy
         from sentry_alerts.render.text import render_plan
+        from sentry_alerts.saved_plan import is_saved_plan, load_saved_plan, prepare_saved_plan
 
         if not 1 <= parallelism <= 25:
             raise SentryAlertsError(f"--parallelism must be between 1 and 25, not {parallelism}.")
+        # A saved plan (issue 5) is applied exactly, after proving it is not stale; its options
+        # were fixed when it was made, and its review was the approval (no prompt).
+        saved = load_saved_plan(policy) if is_saved_plan(policy) else None
+        policy_path = Path(saved.policy_path) if saved else policy
+        if saved:
+            for flag, asked, made in (("--prune", prune, saved.prune),
+                                      ("--adopt", adopt, saved.adopt)):
+                if asked and not made:
+                    raise SentryAlertsError(
+                        f"{policy} is a saved plan made without {flag}; options are fixed when "
+                        f"the plan is made: run `sentry-alerts plan {saved.policy_path} {flag} "
+                        f"--out {policy}` and apply that.")
         progress = _Progress()
         try:
-            planned = plan_policy(str(policy), token=token, url=url, org=org,
-                                  backend=_check_backend(backend), adopt=adopt,
-                                  insecure=insecure, progress=progress)
+            if saved:
+                planned = prepare_saved_plan(policy, token=token, url=url, org=org,
+                                             backend=_check_backend(backend), insecure=insecure,
+                                             progress=progress)
+            else:
+                planned = plan_policy(str(policy), token=token, url=url, org=org,
+                                      backend=_check_backend(backend), adopt=adopt,
+                                      insecure=insecure, progress=progress, prune=prune)
         except AuthError as exc:
             if no_fallback:
                 raise
             from sentry_alerts.guide.cli import guide_instead
 
-            return guide_instead(policy, exc, guide_dir=guide_dir)
+            return guide_instead(policy_path, exc, guide_dir=guide_dir)
         progress.clear()
         _show_policy_warnings(planned.policy)
         the_plan = planned.plan
         typer.echo(render_plan(the_plan, color=_colour()), nl=False)
         if not the_plan.listing_complete:
-            raise SentryAlertsError("the list of live alerts was incomplete, so nothing was "
-                                    "applied (a missing alert could be created twice); run "
-                                    "apply again.")
+            raise _incomplete_listing(the_plan, "nothing was applied (a missing alert could be "
+                                      "created twice); run apply again")
         if not the_plan.executable:
             if the_plan.of("conflict"):
                 raise SentryAlertsError("nothing can be applied until the conflicts above are "
                                         "resolved: rerun with --adopt, or rename the alerts.")
             typer.echo("No changes.")
             return 0
-        if not auto_approve:
+        if not auto_approve and not saved:
             if not sys.stdin.isatty():
                 raise SentryAlertsError(
                     "apply needs a confirmation, but there is no terminal to ask on; pass "
@@ -317,7 +381,7 @@ def apply(
                                   err=sys.stderr, parallelism=parallelism, color=_colour())
         if backend_.denied and not no_fallback:
             return guide_for_refused_writes(planned, result, backend_, guide_dir=guide_dir,
-                                            policy_path=policy)
+                                            policy_path=policy_path)
         return 0 if result.ok else EXIT_ERROR
 
     run_command(body)

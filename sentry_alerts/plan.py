@@ -98,7 +98,9 @@ class Plan:
     changes: tuple[Change, ...]
     listing_problems: tuple[str, ...] = ()
     adopt: bool = False
-    prune: bool = False  # reserved for issue 5 (--prune); plans made today always say False
+    # Made with --prune: orphans and duplicates are deletes, but only when the listing was
+    # complete (else they stay orphans and the views say pruning was skipped).
+    prune: bool = False
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -282,7 +284,7 @@ def _describe_ids(alerts: Iterable[Alert]) -> str:
 
 
 def diff_alerts(policy_name: str, desired: Sequence[Alert], live: Sequence[Alert], *,
-                adopt: bool = False) -> tuple[Change, ...]:
+                adopt: bool = False, prune: bool = False) -> tuple[Change, ...]:
     """Match desired alerts (from the policy) with live ones and say what to do with each.
 
     Pure: no I/O. Desired alerts must carry their marker (`desired_alert` sets it). The result
@@ -359,8 +361,26 @@ def diff_alerts(policy_name: str, desired: Sequence[Alert], live: Sequence[Alert
                 "orphan", key, orphan.name, live=orphan,
                 note=(f"managed by this policy (key {key}) but no longer in it; kept. "
                       "Delete it in Sentry, or put the key back in the policy.")))
+    if prune:
+        extras = [_pruned(c, policy_name) for c in extras]
     extras.sort(key=lambda c: (c.key, c.action, _id_order(c.live) if c.live else (0, 0, "")))
     return tuple(changes + extras)
+
+
+def _pruned(change: Change, policy_name: str) -> Change:
+    """--prune (issue 5): an orphan or a duplicate becomes a delete. Both only ever hold alerts
+    carrying this policy's marker; checked again here, because a delete cannot be undone."""
+    live = change.live
+    if (change.action not in ("orphan", "duplicate") or live is None or live.marker is None
+            or live.marker.policy != policy_name):
+        return change
+    if change.action == "orphan":
+        note = (f"managed by this policy (key {change.key}) but no longer in it; --prune "
+                "deletes it.")
+    else:
+        note = (f"a second live alert with this policy's marker for key {change.key} "
+                f"(id {live.remote_id}); --prune deletes this copy, the managed one stays.")
+    return replace(change, action="delete", note=note)
 
 
 def _compare(key: str, want: Alert, live: Alert, *, force_update: bool = False) -> Change:
@@ -374,7 +394,7 @@ def _compare(key: str, want: Alert, live: Alert, *, force_update: bool = False) 
 
 
 def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = False,
-               now: datetime | None = None) -> Plan:
+               prune: bool = False, now: datetime | None = None) -> Plan:
     """Plan `policy` (a `policy.Policy`) against the live alerts of `connection`
     (a `sentry.connect.Connection`: `.backend`, `.backend_reason`, `.org`, `.url`).
 
@@ -385,7 +405,10 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
     choice = backend.choose_dataset(policy.dataset)
     listing = backend.list_alerts()
     desired = [backend.materialize(spec, choice.dataset) for spec in policy.specs]
-    changes = diff_alerts(policy.name, desired, listing.alerts, adopt=adopt)
+    # Never prune after an incomplete listing: a missing page may hold what makes others
+    # look like orphans. The plan still says prune=True, so the views can say it was skipped.
+    changes = diff_alerts(policy.name, desired, listing.alerts, adopt=adopt,
+                          prune=prune and listing.complete)
     created = (now or datetime.now(UTC)).astimezone(UTC)
     return Plan(
         format_version=PLAN_FORMAT_VERSION,
@@ -402,6 +425,7 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
         listing_complete=listing.complete,
         listing_problems=tuple(listing.problems),
         adopt=adopt,
+        prune=prune,
         changes=changes,
     )
 
@@ -428,7 +452,7 @@ def resolve_org(org: str | None, policy: Any) -> str:
 
 def plan_policy(path: str, *, token: str | None, url: str, org: str | None,
                 backend: str = "auto", adopt: bool = False, insecure: bool = False,
-                progress: Any = None,
+                progress: Any = None, prune: bool = False,
                 connect_options: Mapping[str, Any] | None = None) -> PlannedPolicy:
     """Load a policy file, connect to Sentry and plan: the shared first half of `plan` and
     `apply`. Raises PolicyError, AuthError (no token, 401, 403: the caller may fall back to a
@@ -439,7 +463,7 @@ def plan_policy(path: str, *, token: str | None, url: str, org: str | None,
     policy = load_policy(path)
     connection = connect(url=url, token=token, org=resolve_org(org, policy), backend=backend,
                          insecure=insecure, progress=progress, **dict(connect_options or {}))
-    plan = build_plan(policy, connection, policy_path=str(path), adopt=adopt)
+    plan = build_plan(policy, connection, policy_path=str(path), adopt=adopt, prune=prune)
     return PlannedPolicy(plan, policy, connection)
 
 

@@ -127,9 +127,14 @@ def check_policy_unchanged(plan: Plan, path: str | Path) -> None:
                             f"made on {plan.created_at}"], plan)
 
 
-def _normal_url(url: str) -> tuple[str, str, str]:
+def _normal_url(url: str) -> tuple[str, str, int | None, str]:
     parts = urlsplit(url.strip())
-    return (parts.scheme.lower(), (parts.hostname or "").lower(),
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1  # unreadable: never equal to a real port
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return (parts.scheme.lower(), (parts.hostname or "").lower(), port or default,
             parts.path.rstrip("/").removesuffix("/api/0"))
 
 
@@ -139,7 +144,7 @@ def url_may_match(requested: str, planned: str) -> bool:
     r, p = _normal_url(requested), _normal_url(planned)
     if r == p:
         return True
-    return r[0] == p[0] and r[2] == p[2] and p[1].endswith("." + r[1])
+    return (r[0], r[2], r[3]) == (p[0], p[2], p[3]) and p[1].endswith("." + r[1])
 
 
 def check_target(plan: Plan, path: str | Path, *, org: str, url: str) -> None:

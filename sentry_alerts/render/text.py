@@ -123,6 +123,11 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         problems = "; ".join(plan.listing_problems) or "a page of the listing failed"
         lines += ["", _paint(f"Warning: the list of live alerts is incomplete ({problems}); "
                              "this plan may be wrong.", "failed", color)]
+        if plan.prune:  # issue 5: never delete after a partial listing
+            lines.append(_paint("Pruning was skipped: nothing is deleted when the listing is "
+                                "incomplete (a missing page may hold what makes other alerts "
+                                "look like orphans); they are listed as orphans.", "failed",
+                                color))
     order = ("create", "update", "delete", "conflict", "orphan", "duplicate")
     shown = [c for action in order for c in plan.changes if c.action == action]
     for change in shown:
