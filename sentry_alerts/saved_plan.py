@@ -106,10 +106,12 @@ def _stale(path: str | Path, reasons: list[str], plan: Plan) -> StalePlanError:
     shown = reasons[:MAX_REASONS]
     more = len(reasons) - len(shown)
     listed = "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+    options = "".join(flag for flag, on in ((" --prune", plan.prune), (" --adopt", plan.adopt))
+                      if on)
     return StalePlanError(
         f"the saved plan {path} is stale and was not applied (nothing was changed): {listed}. "
-        f"Make a new plan (`sentry-alerts plan {plan.policy_path} --out {path}`), review it, "
-        "and apply that one.")
+        f"Make a new plan (`sentry-alerts plan {plan.policy_path}{options} --out {path}`), "
+        "review it, and apply that one.")
 
 
 def check_policy_unchanged(plan: Plan, path: str | Path) -> None:

@@ -9,7 +9,7 @@ legacy alert rules (self-hosted-25).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -199,3 +199,22 @@ def test_options_are_fixed_when_the_plan_is_made(world):
     result = world.run("apply", "plan.json", "--prune")
     assert result.exit_code == 1 and "--prune" in result.stderr, result.output
     assert world.managed() == []
+
+
+def test_plans_from_an_incomplete_listing_or_with_credentials_in_the_url_are_never_saved(
+        tmp_path):
+    from test_render_markdown import every_kind
+
+    from sentry_alerts.errors import SentryAlertsError
+    from sentry_alerts.saved_plan import save_plan
+
+    target = tmp_path / "plan.json"
+    for bad, why in ((replace(every_kind(), listing_complete=False), "incomplete list"),
+                     (replace(every_kind(), url="https://me:secret@sentry.example.com"),
+                      "credentials")):
+        with pytest.raises(SentryAlertsError, match=why):
+            save_plan(bad, target)
+        assert not target.exists()
+    save_plan(every_kind(), target)
+    assert json.loads(target.read_text())["format_version"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left
