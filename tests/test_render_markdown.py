@@ -231,3 +231,23 @@ def test_folded_diff_titles_are_html_escaped_not_backslashed():
     rendered = html(text)
     assert ("<summary>GET /api/a|b`c` *x* _y_ &lt;b&gt;z&lt;/b&gt; p95: description</summary>"
             in rendered)
+
+
+def test_a_huge_plan_still_fits_in_one_github_comment():
+    desired = [want(f"k{i:04d}", f"GET /api/item-{i:04d}") for i in range(1500)]
+    gone = [live(want(f"old{i:03d}", f"GET /api/old-{i:03d}"), str(9000 + i)) for i in range(300)]
+    changes = [replace(c, action="delete") if c.action == "orphan" else c
+               for c in diff_alerts(POLICY, desired, gone)]
+    plan = make_plan(changes, prune=True)
+    full = render_markdown(plan, max_chars=10**9)
+    assert len(full) > 65_536  # too long for GitHub as is
+    text = render_markdown(plan)
+    assert len(text) <= 60_000
+    assert text.splitlines()[0] == "<!-- sentry-alerts-plan: shop acme -->"
+    assert "**1500 to create · 0 to update · 300 to delete · 0 unchanged**" in text
+    assert "> **This plan deletes 300 alerts from Sentry**" in text
+    assert "too long for one comment" in text and "more rows" in text
+    found = tables(text)
+    assert [t["header"] for t in found] == [DELETE_COLUMNS, CREATE_COLUMNS]
+    assert all(len(row) == len(t["header"]) for t in found for row in t["rows"])
+    assert found[0]["in_quote"]

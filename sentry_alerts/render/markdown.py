@@ -27,6 +27,9 @@ from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
 MARKER_PREFIX = "<!-- sentry-alerts-plan:"
 # A value longer than this, or over several lines, is folded in <details> instead of a cell.
 LONG_VALUE = 80
+# GitHub refuses comments over 65,536 characters (GitLab notes allow 1,000,000): a longer plan
+# drops its folded details, then shows the first rows of each table and says how many more.
+MAX_COMMENT_CHARS = 60_000
 
 # Table columns per kind of change (tests check them; docs/plan-format.md shows an example).
 CREATE_COLUMNS = ["Alert", "Key", "Project", "Environment", "Metric", "Critical", "Warning",
@@ -65,10 +68,15 @@ def _cell_value(value: str) -> str:
     return _code(value) if value and value != "none" else "—"
 
 
-def _table(header: list[str], rows: list[list[str]], prefix: str = "") -> list[str]:
+def _table(header: list[str], rows: list[list[str]], prefix: str = "",
+           max_rows: int | None = None) -> list[str]:
+    shown = rows if max_rows is None else rows[:max_rows]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell or " " for cell in row) + " |" for row in rows]
-    return [prefix + line for line in lines]
+    lines += ["| " + " | ".join(cell or " " for cell in row) + " |" for row in shown]
+    if len(shown) < len(rows):
+        lines += ["", f"*… and {len(rows) - len(shown)} more rows: the full plan is in "
+                      "`plan --format text` or `--format json`.*"]
+    return [prefix + line if line or prefix.strip() else line for line in lines]
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -137,7 +145,8 @@ def _value_diff(old: str, new: str) -> str:
     return fenced("\n".join(diff), "diff")
 
 
-def _update_rows(changes: tuple[Change, ...]) -> tuple[list[list[str]], list[str]]:
+def _update_rows(changes: tuple[Change, ...],
+                 details: bool = True) -> tuple[list[list[str]], list[str]]:
     rows: list[list[str]] = []
     folded: list[str] = []
     for c in changes:
@@ -148,7 +157,9 @@ def _update_rows(changes: tuple[Change, ...]) -> tuple[list[list[str]], list[str
         for i, f in enumerate(fields):
             label = FIELD_LABELS.get(f.field, f.field)
             first = [_name(c), _code(c.key)] if i == 0 else ["", ""]
-            if _is_long(f.old) or _is_long(f.new):
+            if (_is_long(f.old) or _is_long(f.new)) and not details:
+                rows.append([*first, label, "*long value*", "*see the full plan*"])
+            elif _is_long(f.old) or _is_long(f.new):
                 rows.append([*first, label, "*see below*", "*see below*"])
                 # <summary> is raw HTML (no Markdown inside): HTML-escape, not backslashes.
                 folded += ["", f"<details><summary>{_html(c.name)}: {label}</summary>",
@@ -171,14 +182,28 @@ def _live_ref(change: Change) -> str:
     return f"{_id(change)} ({who})"
 
 
-def render_markdown(plan: Plan) -> str:
-    """The plan as one Markdown document (a PR/MR comment), ending with a newline."""
+def render_markdown(plan: Plan, *, max_chars: int = MAX_COMMENT_CHARS) -> str:
+    """The plan as one Markdown document (a PR/MR comment), ending with a newline, at most
+    `max_chars` long when it can be (the summary and headings always stay)."""
+    text = _render(plan, details=True, max_rows=None)
+    max_rows = 256
+    while len(text) > max_chars and max_rows >= 1:
+        text = _render(plan, details=False, max_rows=max_rows)
+        max_rows //= 2
+    return text
+
+
+def _render(plan: Plan, *, details: bool, max_rows: int | None) -> str:
     s = plan.summary()
     out: list[str] = [comment_marker(plan),
                       f"### Sentry alerts plan: {_code(plan.policy_name)} → {_code(plan.org)}",
                       "", summary_line(plan)]
     if not plan.has_changes:
         out += ["", "No changes: the live alerts match the policy."]
+    if not details:
+        out += ["", "*This plan is too long for one comment: folded details are left out"
+                    + (" and long tables shortened" if max_rows is not None else "")
+                    + ". The full plan: `plan --format text` or `--format json`.*"]
 
     if not plan.listing_complete:
         problems = "; ".join(plan.listing_problems) or "a page of the listing failed"
@@ -198,33 +223,35 @@ def render_markdown(plan: Plan) -> str:
                 "(`--prune`: managed by this policy, no longer in it). Check each one before "
                 "you approve.", ">"]
         out += _table(DELETE_COLUMNS, [[_name(c), _code(c.key), _id(c), _why(c)]
-                                       for c in deletes], prefix="> ")
+                                       for c in deletes], prefix="> ", max_rows=max_rows)
 
     creates = plan.of("create")
     if creates:
         out += ["", f"#### ➕ Create ({len(creates)})", ""]
-        out += _table(CREATE_COLUMNS, _create_rows(creates))
-        out += ["", "<details><summary>All values of the new alerts</summary>", ""]
-        for c in creates:
-            assert c.desired is not None
-            out += [f"**{_text(c.name)}** ({_code(c.key)})", ""] + _all_values(c.desired) + [""]
-        out.append("</details>")
+        out += _table(CREATE_COLUMNS, _create_rows(creates), max_rows=max_rows)
+        if details:
+            out += ["", "<details><summary>All values of the new alerts</summary>", ""]
+            for c in creates:
+                assert c.desired is not None
+                out += ([f"**{_text(c.name)}** ({_code(c.key)})", ""] + _all_values(c.desired)
+                        + [""])
+            out.append("</details>")
 
     updates = plan.of("update")
     if updates:
-        rows, folded = _update_rows(updates)
+        rows, folded = _update_rows(updates, details)
         out += ["", f"#### ✏️ Update ({len(updates)})", ""]
-        out += _table(UPDATE_COLUMNS, rows)
+        out += _table(UPDATE_COLUMNS, rows, max_rows=max_rows)
         out += folded
         adopted = [c for c in updates if c.note]
-        if adopted:
+        if adopted and details:
             out += [""] + [f"- {_text(c.name)}: {_text(c.note)}" for c in adopted]
 
     conflicts = plan.of("conflict")
     if conflicts:
         out += ["", f"#### ⛔ Conflict ({len(conflicts)}): not applied", ""]
         out += _table(CONFLICT_COLUMNS, [[_name(c), _code(c.key), _live_ref(c), _why(c)]
-                                         for c in conflicts])
+                                         for c in conflicts], max_rows=max_rows)
 
     for action, title in (("orphan", "Orphan"), ("duplicate", "Duplicate")):
         kept = plan.of(action)
@@ -233,10 +260,11 @@ def render_markdown(plan: Plan) -> str:
         out += ["", f"#### {title} ({len(kept)}): kept", ""]
         if action == "orphan" and not plan.prune:
             out += ["Managed by this policy but no longer in it. `--prune` deletes them.", ""]
-        out += _table(KEPT_COLUMNS, [[_name(c), _code(c.key), _id(c), _why(c)] for c in kept])
+        out += _table(KEPT_COLUMNS, [[_name(c), _code(c.key), _id(c), _why(c)] for c in kept],
+                      max_rows=max_rows)
 
     unchanged = plan.of("unchanged")
-    if unchanged:
+    if unchanged and details:
         out += ["", f"<details><summary>{_plural(s['unchanged'], 'unchanged alert')}</summary>",
                 ""]
         out += _table(UNCHANGED_COLUMNS, [[_name(c), _code(c.key), _id(c)] for c in unchanged])
