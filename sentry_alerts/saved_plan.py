@@ -232,6 +232,9 @@ def prepare_saved_plan(path: str | Path, *, token: str | None, url: str, org: st
     plan = load_saved_plan(path)
     check_policy_unchanged(plan, path)
     policy = load_policy(plan.policy_path)
+    if policy.name != plan.policy_name:  # only an edited plan file can get here
+        raise _stale(path, [f"it names policy {plan.policy_name}, but {plan.policy_path} is "
+                            f"policy {policy.name}"], plan)
     check_target(plan, path, org=resolve_org(org, policy), url=url)
     if backend not in ("auto", plan.backend):
         raise SentryAlertsError(

@@ -218,3 +218,13 @@ def test_plans_from_an_incomplete_listing_or_with_credentials_in_the_url_are_nev
     save_plan(every_kind(), target)
     assert json.loads(target.read_text())["format_version"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left
+
+
+def test_a_plan_file_edited_to_name_another_policy_is_refused(world):
+    world.plan_out()
+    data = json.loads(Path("plan.json").read_text())
+    data["policy"]["name"] = "payments"
+    Path("plan.json").write_text(json.dumps(data))
+    refused(world.run("apply", "plan.json"),
+            "it names policy payments, but reviewed.yaml is policy reviewed")
+    assert world.managed() == []
