@@ -13,6 +13,8 @@ Matching rules (the ownership model):
   conflict; with `adopt=True` it becomes an update that writes the marker (takes it over).
 - A same-name alert managed by *another* policy is a conflict that `adopt` never resolves.
 - A managed alert whose key left the policy is an orphan: reported, kept.
+- With `prune=True` (`--prune`), orphans and duplicates become deletes instead, but only after
+  a complete listing of live alerts (issue 5; `_pruned`).
 - Two live alerts with the same marker: the one that best matches is managed, each other one is
   a duplicate: reported, kept (deleting is pruning's job).
 Unmarked alerts and other policies' alerts are never changed.
@@ -360,7 +362,7 @@ def diff_alerts(policy_name: str, desired: Sequence[Alert], live: Sequence[Alert
             extras.append(Change(
                 "orphan", key, orphan.name, live=orphan,
                 note=(f"managed by this policy (key {key}) but no longer in it; kept. "
-                      "Delete it in Sentry, or put the key back in the policy.")))
+                      "--prune deletes it; or put the key back in the policy.")))
     if prune:
         extras = [_pruned(c, policy_name) for c in extras]
     extras.sort(key=lambda c: (c.key, c.action, _id_order(c.live) if c.live else (0, 0, "")))
