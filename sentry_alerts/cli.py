@@ -258,10 +258,14 @@ def plan(
     def body() -> int:
         from sentry_alerts.errors import EXIT_CHANGES
         from sentry_alerts.plan import plan_policy
+        from sentry_alerts.saved_plan import is_saved_plan
 
         if fmt not in PLAN_FORMATS:
             raise SentryAlertsError(f"unknown --format {fmt!r}; use one of "
                                     f"{', '.join(PLAN_FORMATS)}.")
+        if is_saved_plan(policy):
+            raise SentryAlertsError(f"{policy} is a saved plan, not a policy file: apply it with "
+                                    f"`sentry-alerts apply {policy}`, or plan its policy file.")
         progress = _Progress()
         try:
             planned = plan_policy(str(policy), token=token, url=url, org=org,

@@ -228,3 +228,10 @@ def test_a_plan_file_edited_to_name_another_policy_is_refused(world):
     refused(world.run("apply", "plan.json"),
             "it names policy payments, but reviewed.yaml is policy reviewed")
     assert world.managed() == []
+
+
+def test_planning_a_saved_plan_file_says_what_to_do(world):
+    world.plan_out()
+    result = world.run("plan", "plan.json")
+    assert result.exit_code == 1
+    assert "plan.json is a saved plan, not a policy file" in result.stderr, result.output
