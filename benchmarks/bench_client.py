@@ -32,7 +32,7 @@ def specs(n: int) -> list[AlertSpec]:
     return [AlertSpec(policy="bench", key=f"k{i}", name=f"p95 GET /api/r{i} > 750ms",
                       project="backend", transaction=f"GET /api/r{i}", statistic="p95",
                       window_minutes=5, critical_ms=750, warning_ms=600,
-                      environment="production", targets=targets, owner="team:backend-team")
+                      environment="production", targets=targets, owner="team:backend")
             for i in range(n)]
 
 

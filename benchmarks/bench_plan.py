@@ -37,7 +37,7 @@ organization: acme
 defaults:
   project: backend
   environment: production
-  owner: team:backend-team
+  owner: team:backend
   name: "{transaction} latency"
   notify:
     - slack: "#ops-alerts"

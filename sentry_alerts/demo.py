@@ -132,29 +132,6 @@ def _raised_threshold(kind: str, item: dict[str, Any], new_ms: float) -> dict[st
     return {"triggers": triggers}
 
 
-def demo_seed(policy: Any) -> dict[str, Any]:
-    """The emulator's default seed, plus any team the policy names that it lacks (owners and
-    email targets), so the example policy and the emulated org always fit together."""
-    from sentry_alerts.emulator.server import load_seed
-    from sentry_alerts.model import EmailTarget
-
-    seed = copy.deepcopy(load_seed(None))
-    org = next(o for o in seed["organizations"] if o["slug"] == "acme")
-    teams = {t["slug"] for t in org.get("teams") or []}
-    wanted = set()
-    for spec in policy.specs:
-        if spec.owner and spec.owner.startswith("team:"):
-            wanted.add(spec.owner.split(":", 1)[1])
-        wanted |= {t.name for t in spec.targets if isinstance(t, EmailTarget) and t.to == "team"}
-    members = [m.get("user_id") for m in org.get("members") or [] if m.get("user_id")]
-    for slug in sorted(wanted - teams):
-        org.setdefault("teams", []).append({"slug": slug, "name": slug.title(),
-                                            "members": members})
-        for project in org.get("projects") or []:
-            project.setdefault("teams", []).append(slug)
-    return seed
-
-
 def run_demo(*, profile: str | None = None, out: TextIO | None = None) -> int:
     from sentry_alerts.emulator import run_emulator
     from sentry_alerts.policy import load_policy
@@ -163,7 +140,7 @@ def run_demo(*, profile: str | None = None, out: TextIO | None = None) -> int:
     policy_path = find_policy()
     shown = _shown_path(policy_path)
     policy = load_policy(policy_path)
-    with run_emulator(profile=profile, seed=demo_seed(policy), slack_task_delay=0.5) as emu:
+    with run_emulator(profile=profile, slack_task_delay=0.5) as emu:
         demo = Demo(emu, policy_path, out)
         demo.say(f"""
             sentry-alerts keeps Sentry's performance alerts in code. This demo runs it against

@@ -59,7 +59,7 @@ def test_create_list_compare_update_delete(setup):
     assert slack.channel == "#ops-alerts" and slack.channel_id == "C0OPS00001"
     assert slack.workspace == "Acme"
     assert EmailTarget("user", "alice@acme.example") in live.targets
-    assert live.owner == "team:backend-team"
+    assert live.owner == "team:backend"
 
     # One threshold changes: only that field differs afterwards.
     changed = backend.materialize(spec(critical=900), dataset)
@@ -127,7 +127,7 @@ def test_the_channel_is_spelled_as_sentry_has_it(setup):
 def test_unknown_names_are_errors_that_list_what_exists(setup):
     emu, conn, sent = setup
     backend = conn.backend
-    with pytest.raises(DirectoryError, match=r"team 'nope'.*backend-team, sre"):
+    with pytest.raises(DirectoryError, match=r"team 'nope'.*backend, sre"):
         backend.materialize(spec(owner="team:nope"), "spans")
     with pytest.raises(DirectoryError, match=r"workspace 'Other'.*installed: Acme"):
         backend.materialize(spec(targets=[SlackTarget("#x", workspace="Other")]), "spans")

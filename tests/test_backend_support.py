@@ -22,7 +22,7 @@ def fast_connect(emu, *, backend: str = "auto", token: str = ADMIN_TOKEN, org: s
 
 
 def spec(key: str = "checkout", *, critical: float = 750, warning: float | None = 500,
-         resolve: float | None = None, targets=None, owner: str | None = "team:backend-team",
+         resolve: float | None = None, targets=None, owner: str | None = "team:backend",
          transaction: str | None = None, dataset: str = "auto", policy: str = "critical-endpoints",
          window: int = 5, environment: str | None = "production") -> AlertSpec:
     tx = transaction or f"POST /api/{key}"

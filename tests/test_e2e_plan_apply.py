@@ -32,7 +32,7 @@ defaults:
   project: backend
   environment: production
   window: 5m
-  owner: team:backend-team
+  owner: team:backend
   name: "{{transaction}} latency"
   notify:
     # The channel id spares the legacy API's slow async Slack lookup (tested in test_e2e_faults).

@@ -112,7 +112,7 @@ def create_detector(emu, body=DETECTOR, project="backend"):
 def test_create_get_update_delete_detector(emu):
     created = create_detector(emu)
     assert created["type"] == "metric_issue" and created["projectId"] == "21"
-    assert created["owner"] == {"type": "team", "id": "11", "name": "backend-team"}
+    assert created["owner"] == {"type": "team", "id": "11", "name": "backend"}
     assert created["createdBy"] == "101"
     query = created["dataSources"][0]["queryObj"]["snubaQuery"]
     assert query["timeWindow"] == 300 and query["aggregate"] == "p95(span.duration)"

@@ -83,7 +83,7 @@ def test_lookups_give_ids_a_client_needs(emulator):
     envs = get(emulator, "/api/0/projects/acme/backend/environments/").json()
     assert [e["name"] for e in envs] == ["production", "staging"]
     teams = get(emulator, "/api/0/projects/acme/backend/teams/").json()
-    assert [t["slug"] for t in teams] == ["backend-team", "sre"]
+    assert [t["slug"] for t in teams] == ["backend", "sre"]
 
 
 # --- profiles ---

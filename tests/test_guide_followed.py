@@ -29,7 +29,7 @@ defaults:
   project: backend
   environment: production
   window: 5m
-  owner: team:backend-team
+  owner: team:backend
   notify:
     - slack: "#ops-alerts"
 transactions:

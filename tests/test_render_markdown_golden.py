@@ -45,7 +45,7 @@ defaults:
   project: backend
   environment: production
   window: 5m
-  owner: team:backend-team
+  owner: team:backend
   name: "{transaction} latency"
   notify:
     - slack: {channel: "#ops-alerts", channel_id: C0OPS00001}
@@ -73,7 +73,7 @@ defaults:
   project: backend
   environment: production
   window: 5m
-  owner: team:backend-team
+  owner: team:backend
   name: "{transaction} latency"
   notify:
     - slack: {channel: "#ops-alerts", channel_id: C0OPS00001}

@@ -30,7 +30,7 @@ defaults:
   project: backend
   environment: production
   window: 5m
-  owner: team:backend-team
+  owner: team:backend
   name: "{{transaction}} latency"
   notify:
     - slack: {{channel: "#ops-alerts", channel_id: C0OPS00001}}
