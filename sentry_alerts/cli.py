@@ -6,6 +6,8 @@ so that `sentry-alerts --help` starts fast.
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -55,7 +57,34 @@ def run_command(fn: Callable[[], int | None]) -> None:
     except KeyboardInterrupt:
         typer.echo("error: interrupted; nothing further was sent to Sentry.", err=True)
         raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except Exception as exc:  # a bug of ours: still one paragraph, never a traceback
+        if os.environ.get("SENTRY_ALERTS_DEBUG"):
+            raise
+        detail = scrub_secrets(f"{type(exc).__name__}: {exc}")
+        typer.echo(
+            f"error: sentry-alerts failed unexpectedly ({detail}). This is a bug in "
+            "sentry-alerts, not in your policy; please report it with the command you ran. "
+            "Set SENTRY_ALERTS_DEBUG=1 to see the traceback.", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
     raise typer.Exit(code)
+
+
+_TOKEN_RE = re.compile(r"sntry[a-z]_[A-Za-z0-9_=+/.-]+|(?i:bearer)\s+\S+")
+
+
+def scrub_secrets(text: str) -> str:
+    """Remove anything that looks like a Sentry token, and the configured token itself."""
+    token = os.environ.get("SENTRY_AUTH_TOKEN")
+    if token and len(token) >= 4:
+        text = text.replace(token, "<token>")
+    for i, arg in enumerate(sys.argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--token=") else (
+            sys.argv[i + 1] if arg == "--token" and i + 1 < len(sys.argv) else None)
+        if value and len(value) >= 4:
+            text = text.replace(value, "<token>")
+    return _TOKEN_RE.sub("<token>", text)
 
 
 @app.command()
