@@ -233,7 +233,8 @@ def test_read_only_items_guide_only_the_differences() -> None:
                   live_name=second.name),
         GuideItem("orphan", None, "GET /api/old: p95 > 750 ms", note="no longer in the policy"),
     ]
-    guide = build_guide(policy, ui="monitors", items=items, reason="the token cannot write")
+    guide = build_guide(policy, ui="monitors", items=items, reason="the token cannot write",
+                        policy_path="policies/critical-endpoints.yaml")
     assert set(guide.pages) == {"index.md", f"monitors/{second.key}.md"}
     page = guide.pages[f"monitors/{second.key}.md"]
     tokens = parse(page)
