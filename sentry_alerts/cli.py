@@ -233,8 +233,6 @@ class _Progress:
         self.shown = False
 
     def __call__(self, message: str) -> None:
-        import re
-
         if self.tty:
             sys.stderr.write("\r\033[K" + message)
             sys.stderr.flush()
@@ -252,6 +250,20 @@ class _Progress:
             self.shown = False
 
 
+def _plan_or_guide(make_plan: Callable[[], T], *, policy_path: Path, guide_dir: Path,
+                   no_fallback: bool) -> T | int:
+    """Make the plan; without API access (no token, 401, 403) write the manual guide instead
+    and return its exit code (3), unless --no-fallback."""
+    try:
+        return make_plan()
+    except AuthError as exc:
+        if no_fallback:
+            raise
+        from sentry_alerts.guide.cli import guide_instead
+
+        return guide_instead(policy_path, exc, guide_dir=guide_dir)
+
+
 def _show_policy_warnings(policy: object) -> None:
     """The policy's warnings (as `validate` shows them) go to stderr; they never stop a plan."""
     for diagnostic in getattr(policy, "warnings", ()):
@@ -259,8 +271,6 @@ def _show_policy_warnings(policy: object) -> None:
 
 
 def _colour() -> bool:
-    import os
-
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
@@ -296,16 +306,13 @@ def plan(
             raise SentryAlertsError(f"{policy} is a saved plan, not a policy file: apply it with "
                                     f"`sentry-alerts apply {policy}`, or plan its policy file.")
         progress = _Progress()
-        try:
-            planned = plan_policy(str(policy), token=token, url=url, org=org,
-                                  backend=_check_backend(backend), adopt=adopt,
-                                  insecure=insecure, progress=progress, prune=prune)
-        except AuthError as exc:
-            if no_fallback:
-                raise
-            from sentry_alerts.guide.cli import guide_instead
-
-            return guide_instead(policy, exc, guide_dir=guide_dir)
+        planned = _plan_or_guide(
+            lambda: plan_policy(str(policy), token=token, url=url, org=org,
+                                backend=_check_backend(backend), adopt=adopt,
+                                insecure=insecure, progress=progress, prune=prune),
+            policy_path=policy, guide_dir=guide_dir, no_fallback=no_fallback)
+        if isinstance(planned, int):
+            return planned
         progress.clear()
         _show_policy_warnings(planned.policy)
         typer.echo(_render_plan(planned.plan, fmt), nl=False)
@@ -366,21 +373,20 @@ def apply(
                         f"the plan is made: run `sentry-alerts plan {saved.policy_path} {flag} "
                         f"--out {policy}` and apply that.")
         progress = _Progress()
-        try:
-            if saved:
-                planned = prepare_saved_plan(policy, token=token, url=url, org=org,
-                                             backend=_check_backend(backend), insecure=insecure,
-                                             progress=progress)
-            else:
-                planned = plan_policy(str(policy), token=token, url=url, org=org,
-                                      backend=_check_backend(backend), adopt=adopt,
-                                      insecure=insecure, progress=progress, prune=prune)
-        except AuthError as exc:
-            if no_fallback:
-                raise
-            from sentry_alerts.guide.cli import guide_instead
 
-            return guide_instead(policy_path, exc, guide_dir=guide_dir)
+        def make_plan():
+            if saved:
+                return prepare_saved_plan(policy, token=token, url=url, org=org,
+                                          backend=_check_backend(backend), insecure=insecure,
+                                          progress=progress)
+            return plan_policy(str(policy), token=token, url=url, org=org,
+                               backend=_check_backend(backend), adopt=adopt,
+                               insecure=insecure, progress=progress, prune=prune)
+
+        planned = _plan_or_guide(make_plan, policy_path=policy_path, guide_dir=guide_dir,
+                                 no_fallback=no_fallback)
+        if isinstance(planned, int):
+            return planned
         progress.clear()
         _show_policy_warnings(planned.policy)
         the_plan = planned.plan
