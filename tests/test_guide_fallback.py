@@ -10,24 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from policy_texts import policy_head
 from typer.testing import CliRunner
 
 from sentry_alerts.cli import app
 from sentry_alerts.emulator import ALERTS_TOKEN, NO_SCOPES_TOKEN, READ_ONLY_TOKEN
 from sentry_alerts.errors import EXIT_MANUAL_GUIDE
 
-POLICY = """\
-version: 1
-name: fallback-shop
-organization: acme
-defaults:
-  project: backend
-  environment: production
-  window: 5m
-  owner: team:backend
-  notify:
-    - slack: "#ops-alerts"
-transactions:
+TRANSACTIONS_TEMPLATE = """\
   - transaction: GET /api/a
     alert: {{critical: {a_critical}, metric: p95}}
   - transaction: GET /api/b
@@ -37,6 +27,13 @@ EXTRA_D = """\
   - transaction: GET /api/d
     alert: {critical: 750ms, metric: p95}
 """
+
+
+def policy_text(a_critical: str, extra: str) -> str:
+    return (policy_head("fallback-shop", alert_name=False, slack_channel_id=False)
+            + TRANSACTIONS_TEMPLATE.format(a_critical=a_critical, extra=extra))
+
+
 BAD_TOKEN = "sntryu_not_a_real_token_123456789"
 
 
@@ -55,7 +52,7 @@ def pages(root: Path) -> set[str]:
 @pytest.fixture
 def policy(tmp_path) -> Path:
     path = tmp_path / "shop.yaml"
-    path.write_text(POLICY.format(a_critical="750ms", extra=""), encoding="utf-8")
+    path.write_text(policy_text(a_critical="750ms", extra=""), encoding="utf-8")
     return path
 
 
@@ -120,11 +117,11 @@ def test_read_only_token_guides_only_what_is_missing_or_different(
     emu = emulator_factory(profile=profile)
     policy = tmp_path / "shop.yaml"
     # Sentry already has a (900 ms) and b, made by sentry-alerts with a writing token.
-    policy.write_text(POLICY.format(a_critical="900ms", extra=""), encoding="utf-8")
+    policy.write_text(policy_text(a_critical="900ms", extra=""), encoding="utf-8")
     made = run(emu, policy, "apply", "--auto-approve", "--backend", backend, token=ALERTS_TOKEN)
     assert made.exit_code == 0, made.output
     # Now the policy wants a at 750 ms and a new d; the token can only read.
-    policy.write_text(POLICY.format(a_critical="750ms", extra=EXTRA_D), encoding="utf-8")
+    policy.write_text(policy_text(a_critical="750ms", extra=EXTRA_D), encoding="utf-8")
     planned = run(emu, policy, "plan", "--backend", backend, token=READ_ONLY_TOKEN)
     assert planned.exit_code == 0, planned.output  # reading is allowed: plan needs no guide
     guide_dir = tmp_path / "guide"
@@ -156,7 +153,7 @@ def test_read_only_token_guides_only_what_is_missing_or_different(
 def test_read_only_token_with_no_fallback_is_an_error(emulator_factory, tmp_path) -> None:
     emu = emulator_factory(profile="self-hosted-25")
     policy = tmp_path / "shop.yaml"
-    policy.write_text(POLICY.format(a_critical="750ms", extra=""), encoding="utf-8")
+    policy.write_text(policy_text(a_critical="750ms", extra=""), encoding="utf-8")
     guide_dir = tmp_path / "guide"
     result = run(emu, policy, "apply", "--auto-approve", "--backend", "alert-rules",
                  "--no-fallback", token=READ_ONLY_TOKEN, guide_dir=guide_dir)

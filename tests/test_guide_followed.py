@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import requests
+from policy_texts import policy_head
 from test_guide_support import fences, inline_parts, parse, section_tokens, tables
 from typer.testing import CliRunner
 
@@ -21,18 +22,7 @@ from sentry_alerts.emulator import ADMIN_TOKEN, ALERTS_TOKEN
 from sentry_alerts.guide import build_guide
 from sentry_alerts.policy import load_policy
 
-POLICY = """\
-version: 1
-name: followed
-organization: acme
-defaults:
-  project: backend
-  environment: production
-  window: 5m
-  owner: team:backend
-  notify:
-    - slack: "#ops-alerts"
-transactions:
+POLICY = policy_head("followed", alert_name=False, slack_channel_id=False) + """\
   - transaction: GET /api/propostas
     sla: {p95: 500ms}
     alert: {critical: 750ms}

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 import pytest
+from policy_texts import policy_head
 from test_render_markdown import html, tables
 from typer.testing import CliRunner
 
@@ -37,19 +38,7 @@ from sentry_alerts.render.markdown import (
 GOLDEN = Path(__file__).resolve().parent / "golden" / "plan"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
-BEFORE = """\
-version: 1
-name: storefront
-organization: acme
-defaults:
-  project: backend
-  environment: production
-  window: 5m
-  owner: team:backend
-  name: "{transaction} latency"
-  notify:
-    - slack: {channel: "#ops-alerts", channel_id: C0OPS00001}
-transactions:
+BEFORE = policy_head("storefront") + """\
   - transaction: GET /api/cart
     sla: {p95: 500ms}
     alert: {critical: 750ms}
@@ -65,19 +54,7 @@ transactions:
     alert: {critical: 900ms, metric: p95}
 """
 
-AFTER = """\
-version: 1
-name: storefront
-organization: acme
-defaults:
-  project: backend
-  environment: production
-  window: 5m
-  owner: team:backend
-  name: "{transaction} latency"
-  notify:
-    - slack: {channel: "#ops-alerts", channel_id: C0OPS00001}
-transactions:
+AFTER = policy_head("storefront") + """\
   - transaction: GET /api/cart
     sla: {p95: 500ms}
     alert: {critical: 900ms}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from policy_texts import policy_head
 from typer.testing import CliRunner
 
 from sentry_alerts.cli import app
@@ -22,19 +23,7 @@ from sentry_alerts.emulator import ALERTS_TOKEN
 COMBOS = [("saas-2026", "monitors"), ("self-hosted-25", "alert-rules")]
 POLICY = "reviewed"
 
-POLICY_TEMPLATE = """\
-version: 1
-name: reviewed
-organization: acme
-defaults:
-  project: backend
-  environment: production
-  window: 5m
-  owner: team:backend
-  name: "{{transaction}} latency"
-  notify:
-    - slack: {{channel: "#ops-alerts", channel_id: C0OPS00001}}
-transactions:
+TRANSACTIONS_TEMPLATE = """\
   - transaction: GET /api/cart
     sla: {{p95: 500ms}}
     alert: {{critical: {cart}}}
@@ -52,7 +41,8 @@ class World:
     backend: str
 
     def write_policy(self, cart: str = "750ms") -> None:
-        Path("reviewed.yaml").write_text(POLICY_TEMPLATE.format(cart=cart))
+        text = policy_head(POLICY) + TRANSACTIONS_TEMPLATE.format(cart=cart)
+        Path("reviewed.yaml").write_text(text)
 
     def run(self, *args: str, url: str | None = None):
         env = {"SENTRY_URL": url or self.emu.url, "SENTRY_AUTH_TOKEN": ALERTS_TOKEN,
