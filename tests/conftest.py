@@ -50,3 +50,18 @@ def emulator_factory():
             return stack.enter_context(run_emulator(profile=profile, seed=seed, **options))
 
         yield start
+
+
+# --- golden files (tests/golden/; regenerate with UPDATE_GOLDEN=1) ---
+
+def assert_golden(path: Path, name: str, actual: str, *, update: bool, regenerate: str) -> None:
+    """Compare `actual` with the golden file at `path` (called `name` in messages); with `update`
+    (UPDATE_GOLDEN=1), write it instead. `regenerate` ends the mismatch message: how to
+    regenerate and what diff to review."""
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        return
+    assert path.is_file(), f"missing golden file {path}; run with UPDATE_GOLDEN=1 to create it"
+    assert actual == path.read_text(encoding="utf-8"), (
+        f"{name} differs from its golden file; if the change is intended, {regenerate}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from conftest import assert_golden
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -44,16 +45,8 @@ transactions:
 
 def check_golden(name: str, actual: str) -> None:
     """Compare with tests/golden/<name>; with UPDATE_GOLDEN=1, write it instead."""
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    assert path.is_file(), f"missing golden file {path}; run with UPDATE_GOLDEN=1 to create it"
-    expected = path.read_text(encoding="utf-8")
-    assert actual == expected, (
-        f"{name} differs from its golden file; if the change is intended, regenerate with "
-        "UPDATE_GOLDEN=1 and review `git diff tests/golden`")
+    assert_golden(GOLDEN / name, name, actual, update=UPDATE,
+                  regenerate="regenerate with UPDATE_GOLDEN=1 and review `git diff tests/golden`")
 
 
 def parser() -> MarkdownIt:

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import assert_golden
 from policy_texts import policy_head
 from test_render_markdown import html, tables
 from typer.testing import CliRunner
@@ -84,15 +85,9 @@ transactions:
 
 
 def check_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    assert path.is_file(), f"missing golden file {path}; run with UPDATE_GOLDEN=1 to create it"
-    assert actual == path.read_text(encoding="utf-8"), (
-        f"{name} differs from its golden file; if the change is intended, regenerate with "
-        "UPDATE_GOLDEN=1 (see this module's docstring) and review `git diff tests/golden/plan`")
+    assert_golden(GOLDEN / name, name, actual, update=UPDATE,
+                  regenerate="regenerate with UPDATE_GOLDEN=1 (see this module's docstring) and "
+                  "review `git diff tests/golden/plan`")
 
 
 def normalise(text: str, url: str) -> str:
