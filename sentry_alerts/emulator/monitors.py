@@ -115,20 +115,36 @@ def _org(emu: Any, slug: str) -> Organization:
     return emu.state.org(slug)
 
 
-def _find_detector(org: Organization, detector_id: str) -> dict:
+def _stored_by_id(stored: dict[int, dict], raw_id: str) -> dict:
+    """The detector or workflow a URL id names; 404 for a non-numeric or unknown id."""
     try:
-        key = int(detector_id)
+        key = int(raw_id)
     except ValueError:
         raise not_found() from None
-    if key not in org.detectors:
+    if key not in stored:
         raise not_found()
-    return org.detectors[key]
+    return stored[key]
+
+
+def _find_detector(org: Organization, detector_id: str) -> dict:
+    return _stored_by_id(org.detectors, detector_id)
+
+
+def _check_ids_exist(stored: dict[int, dict], wanted: list[int], plural: str) -> None:
+    """400 when a body links to detectors/workflows the organization does not have."""
+    missing = {i for i in wanted if i not in stored}
+    if missing:
+        raise ApiError(400, [f"Some {plural} do not exist: {missing}"])
 
 
 def _check_workflow_ids(org: Organization, workflow_ids: list[int]) -> None:
-    missing = {w for w in workflow_ids if w not in org.workflows}
-    if missing:
-        raise ApiError(400, [f"Some workflows do not exist: {missing}"])
+    _check_ids_exist(org.workflows, workflow_ids, "workflows")
+
+
+def _kept_or_new_id(given: Any, old_ids: set[str], ids: Any, kind: str) -> str:
+    """A sub-object's id: the one given when it names an existing sub-object, else a new one
+    (ids not matching the old object are not honoured, as in Sentry's update validators)."""
+    return str(given) if given is not None and str(given) in old_ids else str(ids(kind).next())
 
 
 def _link_workflows(org: Organization, detector_id: int, workflow_ids: list[int]) -> None:
@@ -173,9 +189,7 @@ def _condition_group_json(emu: Any, org: Organization, group: dict, old: dict | 
     old_ids = {str(c["id"]) for c in (old or {}).get("conditions", [])}
     conditions = []
     for condition in group.get("conditions") or []:
-        given = condition.get("id")
-        cid = str(given) if given is not None and str(given) in old_ids else \
-            str(ids("condition").next())
+        cid = _kept_or_new_id(condition.get("id"), old_ids, ids, "condition")
         conditions.append({"id": cid, "type": condition["type"],
                            "comparison": condition["comparison"],
                            "conditionResult": condition["conditionResult"]})
@@ -431,19 +445,11 @@ def bulk_delete_detectors(emu: Any, req: Request, org: str) -> Response:
 # --- workflows ---
 
 def _find_workflow(org: Organization, workflow_id: str) -> dict:
-    try:
-        key = int(workflow_id)
-    except ValueError:
-        raise not_found() from None
-    if key not in org.workflows:
-        raise not_found()
-    return org.workflows[key]
+    return _stored_by_id(org.workflows, workflow_id)
 
 
 def _check_detector_ids(org: Organization, detector_ids: list[int]) -> None:
-    missing = {d for d in detector_ids if d not in org.detectors}
-    if missing:
-        raise ApiError(400, [f"Some detectors do not exist: {missing}"])
+    _check_ids_exist(org.detectors, detector_ids, "detectors")
 
 
 def _group_json(emu: Any, org: Organization, group: dict, old: dict | None,
@@ -455,18 +461,14 @@ def _group_json(emu: Any, org: Organization, group: dict, old: dict | None,
     old_actions = {str(a["id"]) for a in (old or {}).get("actions", [])}
     conditions = []
     for condition in group.get("conditions") or []:
-        given = condition.get("id")
-        cid = str(given) if given is not None and str(given) in old_conditions else \
-            str(ids("condition").next())
+        cid = _kept_or_new_id(condition.get("id"), old_conditions, ids, "condition")
         conditions.append({"id": cid, "type": condition["type"],
                            "comparison": condition["comparison"],
                            "conditionResult": condition.get("conditionResult",
                                                             condition_result)})
     actions = []
     for action in group.get("actions") or []:
-        given = action.get("id")
-        aid = str(given) if given is not None and str(given) in old_actions else \
-            str(ids("workflow_action").next())
+        aid = _kept_or_new_id(action.get("id"), old_actions, ids, "workflow_action")
         integration = action.get("integrationId")
         actions.append({"id": aid, "type": action["type"],
                         "integrationId": None if integration in (None, "") else str(integration),
