@@ -11,6 +11,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from alert_specs import alert_spec
 
 from sentry_alerts.errors import SentryAlertsError
 from sentry_alerts.model import (
@@ -32,12 +33,9 @@ POLICY = "critical-endpoints"
 
 
 def spec(key: str, transaction: str, critical: float = 750, **kw) -> AlertSpec:
-    values = dict(policy=POLICY, key=key, name=f"{transaction} p95 > {critical:g} ms",
-                  project="backend", transaction=transaction, statistic="p95", window_minutes=5,
-                  critical_ms=critical, environment="production",
-                  targets=(SlackTarget("#ops-alerts"),), owner="team:backend")
-    values.update(kw)
-    return AlertSpec(**values)
+    return alert_spec(**{"policy": POLICY, "key": key, "transaction": transaction,
+                         "name": f"{transaction} p95 > {critical:g} ms", "critical_ms": critical,
+                         **kw})
 
 
 def want(key: str, transaction: str, critical: float = 750, **kw):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from alert_specs import alert_spec
 from markdown_it import MarkdownIt
 
-from sentry_alerts.model import AlertSpec, Marker, SlackTarget, desired_alert
+from sentry_alerts.model import AlertSpec, Marker, desired_alert
 from sentry_alerts.plan import PLAN_FORMAT_VERSION, Change, Plan, diff_alerts
 from sentry_alerts.render.markdown import (
     CONFLICT_COLUMNS,
@@ -67,12 +68,8 @@ def html(markdown: str) -> str:
 
 
 def spec(key: str, transaction: str, critical: float = 750, **kw) -> AlertSpec:
-    values = dict(policy=POLICY, key=key, name=f"{transaction} p95", project="backend",
-                  transaction=transaction, statistic="p95", window_minutes=5,
-                  critical_ms=critical, environment="production",
-                  targets=(SlackTarget("#ops-alerts"),), owner="team:backend")
-    values.update(kw)
-    return AlertSpec(**values)
+    return alert_spec(**{"policy": POLICY, "key": key, "transaction": transaction,
+                         "name": f"{transaction} p95", "critical_ms": critical, **kw})
 
 
 def want(key: str, transaction: str, critical: float = 750, **kw):
