@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from sentry_alerts.guide import markdown as md
 from sentry_alerts.guide.common import (
     ONLY_WORKSPACE,
+    change_table,
     describe_goal,
-    format_field_value,
+    environment_value,
     ms_code,
     notifications_table,
     per_variant,
     value_cell,
+    window_value,
 )
 from sentry_alerts.guide.values import FormValues
 from sentry_alerts.model import AlertSpec, EmailTarget, SlackTarget
@@ -31,14 +33,6 @@ def _function(v: FormValues) -> str:
 
 def _attribute(v: FormValues) -> str:
     return md.code(v.attribute)
-
-
-def _window(v: FormValues) -> str:
-    return f"**{v.window_label}**" if v.window_label else "*not offered* (see step 3)"
-
-
-def _environment(v: FormValues) -> str:
-    return md.code(v.alert.environment) if v.alert.environment else "**All Environments**"
 
 
 def _owner(v: FormValues) -> str:
@@ -58,12 +52,12 @@ def values_table(values: Sequence[FormValues]) -> str:
     rows = [
         ["Alert name", *value_cell(values, lambda v: md.code(v.alert.name))],
         ["Project", *value_cell(values, lambda v: md.code(v.alert.project or ""))],
-        ["Environment", *value_cell(values, _environment)],
+        ["Environment", *value_cell(values, environment_value)],
         ["Alert type", *value_cell(values, lambda v: f"**{v.variant.choice}**")],
         ["Function", *value_cell(values, _function)],
         ["Attribute", *value_cell(values, _attribute)],
         ["Filter", *value_cell(values, lambda v: md.code(v.alert.query))],
-        ["Time window", *value_cell(values, _window)],
+        ["Time window", *value_cell(values, window_value)],
         ["Critical", *value_cell(values, lambda v: f"**Above** {ms_code(v.alert.critical_ms)}")],
         ["Warning", *value_cell(values, lambda v: (
             f"**Above** {ms_code(v.alert.warning_ms)}" if v.alert.warning_ms is not None
@@ -150,7 +144,7 @@ def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> s
         f"   - Function: {per_variant(values, _function)}; attribute: "
         f"{per_variant(values, _attribute)} (for **Transaction Duration** the attribute is fixed "
         "and not shown as a choice).",
-        "   - Time window: " + per_variant(values, lambda v: _window(v).replace(
+        "   - Time window: " + per_variant(values, lambda v: window_value(v).replace(
             "(see step 3)", "(see below)")) + ".",
     ]
     for v in values:
@@ -168,7 +162,7 @@ def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> s
     steps.append("\n".join([
         "**Filter events.**",
         f"   - Project: {md.code(a.project or '')}.",
-        f"   - Environment: {_environment(first)}.",
+        f"   - Environment: {environment_value(first)}.",
         "   - Click the search bar (**Filter transactions by URL, tags, and other properties…**), "
         f"paste the filter and press Enter: {per_variant(values, lambda v: md.code(v.alert.query))}. "
         "Paste it whole, quotes included.",
@@ -252,8 +246,6 @@ FIELD_WHERE = {
 def change_page(spec: AlertSpec, values: FormValues, changes: Sequence[tuple[str, object, object]],
                 *, live_name: str, nav: str, conflict: bool) -> str:
     a = values.alert
-    rows = [[md.cell(FIELD_WHERE.get(f, f)), md.cell(format_field_value(f, old)),
-             md.cell(format_field_value(f, new))] for f, old, new in changes]
     out = [
         f"# {md.text(a.name)}: change the existing alert (Alerts, legacy UI)",
         "",
@@ -265,8 +257,7 @@ def change_page(spec: AlertSpec, values: FormValues, changes: Sequence[tuple[str
          f"The alert {md.code(live_name)} exists but differs from the policy. Change only these "
          "fields; leave everything else as it is."),
         "",
-        md.table(["Where", "Now in Sentry", "Change to"], rows) if rows else
-        "No field differs.",
+        change_table(changes, FIELD_WHERE),
         "",
         "## Steps",
         "",

@@ -23,6 +23,24 @@ def value_cell(values: Sequence[FormValues], render: Callable[[FormValues], str]
     return [md.cell(render(v)) for v in values]
 
 
+def environment_value(v: FormValues) -> str:
+    return md.code(v.alert.environment) if v.alert.environment else "**All Environments**"
+
+
+def window_value(v: FormValues) -> str:
+    # Both UIs' create pages set the window in their step 3; callers inside that step replace the
+    # pointer with "(see below)".
+    return f"**{v.window_label}**" if v.window_label else "*not offered* (see step 3)"
+
+
+def change_table(changes: Sequence[tuple[str, object, object]], field_where: dict[str, str]
+                 ) -> str:
+    """A change page's table of differing fields: where in this UI, the live value, the policy's."""
+    rows = [[md.cell(field_where.get(f, f)), md.cell(format_field_value(f, old)),
+             md.cell(format_field_value(f, new))] for f, old, new in changes]
+    return md.table(["Where", "Now in Sentry", "Change to"], rows) if rows else "No field differs."
+
+
 def ms_code(ms: float | None) -> str:
     return f"{md.code(FormValues.number(ms) or '')} ms"
 

@@ -13,23 +13,17 @@ from collections.abc import Sequence
 from sentry_alerts.guide import markdown as md
 from sentry_alerts.guide.common import (
     ONLY_WORKSPACE,
+    change_table,
     describe_goal,
-    format_field_value,
+    environment_value,
     ms_code,
     notifications_table,
+    window_value,
 )
 from sentry_alerts.guide.values import FormValues, notification_alert_name
 from sentry_alerts.model import AlertSpec, EmailTarget, SlackTarget
 
 OPEN_MONITORS = "In Sentry, open **Monitors** in the navigation."
-
-
-def _environment(v: FormValues) -> str:
-    return md.code(v.alert.environment) if v.alert.environment else "**All Environments**"
-
-
-def _window(v: FormValues) -> str:
-    return f"**{v.window_label}**" if v.window_label else "*not offered* (see step 3)"
 
 
 def _owner(v: FormValues) -> str:
@@ -45,12 +39,12 @@ def values_table(v: FormValues, alert_name: str) -> str:
     rows = [
         ["Monitor name", md.code_cell(a.name)],
         ["Project", md.code_cell(a.project or "")],
-        ["Environment", md.cell(_environment(v))],
+        ["Environment", md.cell(environment_value(v))],
         ["Dataset", f"**{md.text(v.variant.choice)}**"],
         ["Function", md.code_cell(v.function)],
         ["Attribute", md.code_cell(v.attribute)],
         ["Filter", md.code_cell(a.query)],
-        ["Interval", md.cell(_window(v))],
+        ["Interval", md.cell(window_value(v))],
         ["High priority", md.cell(f"**Above** {ms_code(a.critical_ms)}")],
         ["Medium priority", md.cell(f"**Above** {ms_code(a.warning_ms)}")
          if a.warning_ms is not None else "leave empty"],
@@ -122,13 +116,13 @@ def create_page(spec: AlertSpec, values: Sequence[FormValues], *, nav: str) -> s
         "**Name, project, environment** (top of the form).",
         f"   - Click the name (placeholder **New Monitor**) and type {md.code(a.name)}.",
         f"   - **Project**: {md.code(a.project or '')}.",
-        f"   - **Environment**: {_environment(v)}.",
+        f"   - **Environment**: {environment_value(v)}.",
     ]))
     metric = [
         "**Choose Your Metric.** Leave the template empty (or pick **Duration**, then check the "
         "values below), and under **Customize Metric** set:",
         f"   - **Dataset**: **{md.text(v.variant.choice)}**.",
-        f"   - **Interval**: {_window(v).replace('(see step 3)', '(see below)')}.",
+        f"   - **Interval**: {window_value(v).replace('(see step 3)', '(see below)')}.",
         f"   - **Visualize**: {md.code(v.function)} of {md.code(v.attribute)}.",
         f"   - **Filter (optional)**: paste {md.code(a.query)} (whole, quotes included) and press "
         "Enter.",
@@ -223,8 +217,6 @@ FIELD_WHERE = {
 def change_page(spec: AlertSpec, values: FormValues, changes: Sequence[tuple[str, str, str]],
                 *, live_name: str, nav: str, conflict: bool) -> str:
     a = values.alert
-    rows = [[md.cell(FIELD_WHERE.get(f, f)), md.cell(format_field_value(f, old)),
-             md.cell(format_field_value(f, new))] for f, old, new in changes]
     out = [
         f"# {md.text(a.name)}: change the existing monitor (Monitors & Alerts, new UI)",
         "",
@@ -237,7 +229,7 @@ def change_page(spec: AlertSpec, values: FormValues, changes: Sequence[tuple[str
          f"The monitor {md.code(live_name)} exists but differs from the policy. Change only these "
          "fields; leave everything else as it is."),
         "",
-        md.table(["Where", "Now in Sentry", "Change to"], rows) if rows else "No field differs.",
+        change_table(changes, FIELD_WHERE),
         "",
     ]
     if any(f == "description" for f, _, _ in changes):
