@@ -7,10 +7,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from backend_support import fast_connect, spec
 
 from sentry_alerts.errors import SentryAPIError
 from sentry_alerts.model import EmailTarget, SlackTarget
-from tests.test_backend_support import fast_connect, spec
 
 # (profile, backend, create route, list route, create path fragment)
 BACKENDS = [

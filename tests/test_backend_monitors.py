@@ -4,10 +4,10 @@ when they are ours and unused; other people's workflows are never touched."""
 from __future__ import annotations
 
 import requests
+from backend_support import differences, fast_connect, spec
 
 from sentry_alerts.emulator import ADMIN_TOKEN
 from sentry_alerts.model import EmailTarget, SlackTarget
-from tests.test_backend_support import differences, fast_connect, spec
 
 ORG = "/api/0/organizations/acme"
 

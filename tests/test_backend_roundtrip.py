@@ -10,12 +10,12 @@ from dataclasses import replace
 
 import jsonschema
 import pytest
+from backend_support import differences, fast_connect, spec
 
 from sentry_alerts.errors import SentryAPIError
 from sentry_alerts.model import EmailTarget, SlackTarget
 from sentry_alerts.sentry.lookups import DirectoryError
 from tests.conftest import reference_file
-from tests.test_backend_support import differences, fast_connect, spec
 
 CASES = [
     ("saas-2026", "auto", "monitors"),

@@ -9,12 +9,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from backend_support import fast_connect, spec
 
 from sentry_alerts.emulator import ADMIN_TOKEN, NO_SCOPES_TOKEN, READ_ONLY_TOKEN
 from sentry_alerts.errors import AuthError, SentryAlertsError, SentryAPIError
 from sentry_alerts.sentry.client import InsecureURLError, SentryClient, flatten_sentry_body
 from sentry_alerts.sentry.connect import _same_site, connect
-from tests.test_backend_support import fast_connect, spec
 
 WRONG_TOKEN = "sntryu_this_is_not_a_valid_token_12345"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import POLICIES
-from test_guide_support import (
+from guide_support import (
     EDGE_POLICY,
     all_code_spans,
     check_golden,

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import requests
+from guide_support import fences, inline_parts, parse, section_tokens, tables
 from policy_texts import policy_head
-from test_guide_support import fences, inline_parts, parse, section_tokens, tables
 from typer.testing import CliRunner
 
 from sentry_alerts.cli import app

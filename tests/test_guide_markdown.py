@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from guide_support import parse, parser, tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_guide_support import parse, parser, tables
 
 from sentry_alerts.guide import markdown as md
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from conftest import POLICIES, ROOT
-from test_guide_support import EDGE_POLICY, check_golden, inline_parts, parse, tables
+from guide_support import EDGE_POLICY, check_golden, inline_parts, parse, tables
 
 from sentry_alerts.model import desired_alert
 from sentry_alerts.monitoring_plan import render_monitoring_plan
