@@ -11,11 +11,11 @@ from dataclasses import replace
 import jsonschema
 import pytest
 from backend_support import differences, fast_connect, spec
+from conftest import reference_file
 
 from sentry_alerts.errors import SentryAPIError
 from sentry_alerts.model import EmailTarget, SlackTarget
 from sentry_alerts.sentry.lookups import DirectoryError
-from tests.conftest import reference_file
 
 CASES = [
     ("saas-2026", "auto", "monitors"),

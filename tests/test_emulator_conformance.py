@@ -10,9 +10,9 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
+from conftest import reference_file
 
 from sentry_alerts.emulator import ADMIN_TOKEN
-from tests.conftest import reference_file
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ORG_PREFIX = "/api/0/organizations/{organization_id_or_slug}"

@@ -12,10 +12,10 @@ import re
 import jsonschema
 import pytest
 import requests
+from conftest import reference_file
+from test_emulator_monitors import DETECTOR, workflow
 
 from sentry_alerts.emulator import ADMIN_TOKEN
-from tests.conftest import reference_file
-from tests.test_emulator_monitors import DETECTOR, workflow
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ORG = "/api/0/organizations/acme"

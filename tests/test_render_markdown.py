@@ -1,7 +1,7 @@
 """`plan --format markdown`: the pull-request comment, parsed as a Markdown renderer would.
 
 Unit tests on hand-built plans pin the escaping and the blocks; the golden test in
-test_render_golden.py renders a plan made against the emulator through the real CLI.
+test_render_markdown_golden.py renders a plan made against the emulator through the real CLI.
 """
 
 from __future__ import annotations
