@@ -209,7 +209,7 @@ def int_list(errors: Errors, body: dict, key: str) -> None:
         return
     value = body[key]
     if not isinstance(value, list):
-        errors.add(key, f'Expected a list of items but got type "{type_name(value)}".')
+        errors.add(key, not_a_list(value))
         return
     bad = {str(i): ["A valid integer is required."] for i, v in enumerate(value)
            if int_value(v) is None}
@@ -222,6 +222,27 @@ def int_list(errors: Errors, body: dict, key: str) -> None:
 def type_name(value: Any) -> str:
     return {dict: "dict", str: "str", int: "int", float: "float", bool: "bool",
             type(None): "NoneType"}.get(type(value), type(value).__name__)
+
+
+def not_a_dict(value: Any) -> dict:
+    """DRF's errors for a serializer given something other than an object."""
+    return {"nonFieldErrors": [f"Invalid data. Expected a dictionary, but got {type_name(value)}."]}
+
+
+def not_a_list(value: Any) -> str:
+    """DRF's message for a list field given something other than a list."""
+    return f'Expected a list of items but got type "{type_name(value)}".'
+
+
+def choice_field(errors: Errors, body: dict, key: str, choices: Any) -> bool:
+    """A required ChoiceField; True when it is present and one of the choices."""
+    if key not in body:
+        errors.add(key, REQUIRED)
+        return False
+    if body[key] not in choices:
+        errors.add(key, f'"{body[key]}" is not a valid choice.')
+        return False
+    return True
 
 
 def owner_field(errors: Errors, body: dict, org: Organization) -> None:
@@ -280,8 +301,7 @@ def validate_detector(body: JSON, org: Organization, *, existing: dict | None,
     Returns the camelCase body with normalised values. Raises ApiError(400) with Sentry's body.
     Save-time checks (transaction deprecation, config schema) are in `check_detector_save`."""
     if not isinstance(body, dict):
-        raise ApiError(400, {"nonFieldErrors": [
-            f"Invalid data. Expected a dictionary, but got {type_name(body)}."]})
+        raise ApiError(400, not_a_dict(body))
     body = camelize_keys(body)
     partial = existing is not None
     errors = Errors()
@@ -323,14 +343,13 @@ def validate_data_sources(body: dict, org: Organization, existing: dict | None,
     if value is None:
         return [NOT_NULL]
     if not isinstance(value, list):
-        return [f'Expected a list of items but got type "{type_name(value)}".']
+        return [not_a_list(value)]
     errors: dict[str, JSON] = {}
     previous = existing_snuba_query(existing)
     cleaned = []
     for index, item in enumerate(value):
         if not isinstance(item, dict):
-            errors[str(index)] = {"nonFieldErrors": [
-                f"Invalid data. Expected a dictionary, but got {type_name(item)}."]}
+            errors[str(index)] = not_a_dict(item)
             continue
         if previous is not None:
             # PUT: the query is updated in place; fields left out keep their values (MID).
@@ -411,8 +430,7 @@ def validate_snuba_query(item: dict, org: Organization,
     if "eventTypes" not in item:
         errors.add("eventTypes", REQUIRED)
     elif not isinstance(item["eventTypes"], list):
-        errors.add("eventTypes",
-                   f'Expected a list of items but got type "{type_name(item["eventTypes"])}".')
+        errors.add("eventTypes", not_a_list(item["eventTypes"]))
     elif any(str(t).lower() not in EVENT_TYPES for t in item["eventTypes"]):
         errors.add("eventTypes", f"Invalid event_type, valid values are {EVENT_TYPES!r}")
     else:
@@ -465,14 +483,9 @@ def validate_condition_group(group: JSON, *, metric: bool) -> JSON | None:
     if group is None:
         return [NOT_NULL]
     if not isinstance(group, dict):
-        return {"nonFieldErrors": [
-            f"Invalid data. Expected a dictionary, but got {type_name(group)}."]}
+        return not_a_dict(group)
     errors = Errors()
-    logic = group.get("logicType")
-    if "logicType" not in group:
-        errors.add("logicType", REQUIRED)
-    elif logic not in LOGIC_TYPES:
-        errors.add("logicType", f'"{logic}" is not a valid choice.')
+    choice_field(errors, group, "logicType", LOGIC_TYPES)
     conditions = group.get("conditions")
     if "conditions" not in group:
         if metric:
@@ -480,8 +493,7 @@ def validate_condition_group(group: JSON, *, metric: bool) -> JSON | None:
         else:
             group["conditions"] = []
     elif not isinstance(conditions, list):
-        errors.add("conditions",
-                   f'Expected a list of items but got type "{type_name(conditions)}".')
+        errors.add("conditions", not_a_list(conditions))
     else:
         item_errors = [validate_condition(c, metric=metric) for c in conditions]
         if any(item_errors):
@@ -495,15 +507,11 @@ def validate_condition_group(group: JSON, *, metric: bool) -> JSON | None:
 def validate_condition(condition: JSON, *, metric: bool) -> dict:
     """One condition; {} when valid (the shape of a many=True serializer's errors)."""
     if not isinstance(condition, dict):
-        return {"nonFieldErrors": [
-            f"Invalid data. Expected a dictionary, but got {type_name(condition)}."]}
+        return not_a_dict(condition)
     errors = Errors()
     kind = condition.get("type")
-    if "type" not in condition:
-        errors.add("type", REQUIRED)
-    elif kind not in ALL_CONDITION_TYPES:
-        errors.add("type", f'"{kind}" is not a valid choice.')
-    elif metric and kind not in METRIC_CONDITION_TYPES:
+    if choice_field(errors, condition, "type", ALL_CONDITION_TYPES) and metric and \
+            kind not in METRIC_CONDITION_TYPES:
         errors.add("type", f"Unsupported type {kind}")
     if "comparison" not in condition:
         errors.add("comparison", REQUIRED)
@@ -603,8 +611,7 @@ def validate_workflow(body: JSON, org: Organization, *, partial: bool) -> dict:
     """Validate a workflow POST (partial=False) or PUT (partial=True): WorkflowValidator (WV),
     the action validators (AV) and the Slack action handler (SAV)."""
     if not isinstance(body, dict):
-        raise ApiError(400, {"nonFieldErrors": [
-            f"Invalid data. Expected a dictionary, but got {type_name(body)}."]})
+        raise ApiError(400, not_a_dict(body))
     body = camelize_keys(body)
     errors = Errors()
     char_field(errors, body, "name", required=not partial, max_length=256)
@@ -638,11 +645,10 @@ def validate_action_filters(filters: JSON, org: Organization) -> JSON | None:
     """WV.validate_action_filters: the first failing filter or action raises, so the errors are
     those of one item (not indexed)."""
     if not isinstance(filters, list):
-        return [f'Expected a list of items but got type "{type_name(filters)}".']
+        return [not_a_list(filters)]
     for action_filter in filters:
         if not isinstance(action_filter, dict):
-            return {"nonFieldErrors": [
-                f"Invalid data. Expected a dictionary, but got {type_name(action_filter)}."]}
+            return not_a_dict(action_filter)
         if "actions" not in action_filter:
             return ["Missing actions key in action filter"]
         group_errors = validate_condition_group(action_filter, metric=False)
@@ -650,7 +656,7 @@ def validate_action_filters(filters: JSON, org: Organization) -> JSON | None:
             return group_errors
         actions = action_filter["actions"]
         if not isinstance(actions, list):
-            return [f'Expected a list of items but got type "{type_name(actions)}".']
+            return [not_a_list(actions)]
         for action in actions:
             action_errors = validate_action(action, org)
             if action_errors is not None:
@@ -662,14 +668,10 @@ def validate_action(action: JSON, org: Organization) -> JSON | None:
     """BaseActionValidator fields, then the per-type handler. Normalises in place; Slack actions
     get their channel resolved now (SAV)."""
     if not isinstance(action, dict):
-        return {"nonFieldErrors": [
-            f"Invalid data. Expected a dictionary, but got {type_name(action)}."]}
+        return not_a_dict(action)
     errors = Errors()
     kind = action.get("type")
-    if "type" not in action:
-        errors.add("type", REQUIRED)
-    elif kind not in ACTION_TYPES:
-        errors.add("type", f'"{kind}" is not a valid choice.')
+    choice_field(errors, action, "type", ACTION_TYPES)
     config = action.setdefault("config", {})
     if not isinstance(config, dict):
         errors.add("config", "Value must be valid JSON.")
