@@ -23,6 +23,7 @@ import html
 from sentry_alerts.guide.markdown import code, fenced, text
 from sentry_alerts.model import Alert
 from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
+from sentry_alerts.render import kept_counts, plural
 
 MARKER_PREFIX = "<!-- sentry-alerts-plan:"
 # A value longer than this, or over several lines, is folded in <details> instead of a cell.
@@ -79,23 +80,12 @@ def _table(header: list[str], rows: list[list[str]], prefix: str = "",
     return [prefix + line if line or prefix.strip() else line for line in lines]
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
 def summary_line(plan: Plan) -> str:
     """`**1 to create · 2 to update · 1 to delete · 3 unchanged** · 1 conflict · 2 orphans kept`"""
     s = plan.summary()
     main = (f"**{s['create']} to create · {s['update']} to update · {s['delete']} to delete · "
             f"{s['unchanged']} unchanged**")
-    extra = []
-    if s["conflict"]:
-        extra.append(_plural(s["conflict"], "conflict"))
-    if s["orphan"]:
-        extra.append(_plural(s["orphan"], "orphan") + " kept")
-    if s["duplicate"]:
-        extra.append(_plural(s["duplicate"], "duplicate") + " kept")
-    return " · ".join([main, *extra])
+    return " · ".join([main, *kept_counts(s)])
 
 
 def _is_long(value: str) -> bool:
@@ -219,7 +209,7 @@ def _render(plan: Plan, *, details: bool, max_rows: int | None) -> str:
     deletes = plan.of("delete")
     if deletes:
         out += ["", "> [!WARNING]",
-                f"> **This plan deletes {_plural(len(deletes), 'alert')} from Sentry** "
+                f"> **This plan deletes {plural(len(deletes), 'alert')} from Sentry** "
                 "(`--prune`: managed by this policy, no longer in it). Check each one before "
                 "you approve.", ">"]
         out += _table(DELETE_COLUMNS, [[_name(c), _code(c.key), _id(c), _why(c)]
@@ -265,7 +255,7 @@ def _render(plan: Plan, *, details: bool, max_rows: int | None) -> str:
 
     unchanged = plan.of("unchanged")
     if unchanged and details:
-        out += ["", f"<details><summary>{_plural(s['unchanged'], 'unchanged alert')}</summary>",
+        out += ["", f"<details><summary>{plural(s['unchanged'], 'unchanged alert')}</summary>",
                 ""]
         out += _table(UNCHANGED_COLUMNS, [[_name(c), _code(c.key), _id(c)] for c in unchanged])
         out += ["", "</details>"]

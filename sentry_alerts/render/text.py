@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from sentry_alerts.model import Alert, query_for
 from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
+from sentry_alerts.render import kept_counts, plural
 
 if TYPE_CHECKING:  # apply.py imports this module to report; types only, no import cycle
     from sentry_alerts.apply import ApplyResult, Outcome
@@ -30,10 +31,6 @@ _COLOURS = {"create": "32", "update": "33", "delete": "31", "conflict": "31", "o
 def _paint(text: str, what: str, color: bool) -> str:
     code = _COLOURS.get(what)
     return f"\033[{code}m{text}\033[0m" if color and code else text
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
 def _reason(reason: str, subject: str) -> str:
@@ -106,13 +103,7 @@ def summary_line(plan: Plan) -> str:
     s = plan.summary()
     line = (f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete, "
             f"{s['unchanged']} unchanged")
-    kept = []
-    if s["conflict"]:
-        kept.append(_plural(s["conflict"], "conflict"))
-    if s["orphan"]:
-        kept.append(_plural(s["orphan"], "orphan") + " kept")
-    if s["duplicate"]:
-        kept.append(_plural(s["duplicate"], "duplicate") + " kept")
+    kept = kept_counts(s)
     return line + ("; " + ", ".join(kept) if kept else "") + "."
 
 
@@ -162,7 +153,7 @@ def apply_summary(result: ApplyResult) -> str:
     if result.failed:
         problems.append(f"{len(result.failed)} failed")
     if result.skipped:
-        problems.append(_plural(len(result.skipped), "conflict") + " not applied")
+        problems.append(plural(len(result.skipped), "conflict") + " not applied")
     return (f"Apply incomplete: {counts}; {', '.join(problems)}. What succeeded stays applied; "
             "fix the causes above and run apply again: it continues from where this one stopped.")
 
