@@ -23,6 +23,7 @@ from sentry_alerts.sentry.common import (
     ChannelBook,
     RetrySafeCreate,
     collect_pages,
+    delete_if_present,
     materialize,
     normalise_resolve,
     number,
@@ -247,13 +248,8 @@ class AlertRulesBackend:
     def delete(self, alert: Alert) -> None:
         if not alert.remote_id:
             return
-        try:
-            self.client.delete(self._path(alert.remote_id), bucket="alert_rules.delete",
-                               what=f"deleting alert rule {alert.name!r} (id {alert.remote_id})")
-        except SentryAPIError as exc:
-            if exc.status == 404:  # already gone: the goal is reached
-                return
-            raise
+        delete_if_present(self.client, self._path(alert.remote_id), bucket="alert_rules.delete",
+                          what=f"deleting alert rule {alert.name!r} (id {alert.remote_id})")
 
     def _learned(self, live: Alert) -> Alert:
         self.channels.learn(live.targets)

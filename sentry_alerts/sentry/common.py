@@ -129,6 +129,15 @@ def collect_pages(pages: Iterable[list[Any]], what: str) -> tuple[list[Any], boo
         items.extend(page)
 
 
+def delete_if_present(client: SentryClient, path: str, *, bucket: str, what: str) -> None:
+    """DELETE, where a 404 means already gone: the goal is reached, not an error."""
+    try:
+        client.delete(path, bucket=bucket, what=what)
+    except SentryAPIError as exc:
+        if exc.status != 404:
+            raise
+
+
 class RetrySafeCreate:
     """Creates that never duplicate: when a POST's outcome is unknown, look the alert up by its
     ownership marker (one shared listing for all uncertain creates at that moment) before

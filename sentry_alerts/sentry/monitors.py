@@ -33,6 +33,7 @@ from sentry_alerts.sentry.common import (
     ChannelBook,
     RetrySafeCreate,
     collect_pages,
+    delete_if_present,
     materialize,
     normalise_resolve,
     number,
@@ -72,6 +73,12 @@ class _Workflow:
     detectors: set[str] = field(default_factory=set)
     pending: int = 0  # creates/updates in progress that will link to it
     version: str | None = None
+
+    @classmethod
+    def from_raw(cls, raw: dict, policy: str, targets: tuple[Target, ...]) -> _Workflow:
+        """One of ours as Sentry lists or echoes it (no write in progress yet)."""
+        return cls(str(raw["id"]), str(raw.get("name")), policy, targets,
+                   {str(d) for d in raw.get("detectorIds") or []}, 0, raw.get("dateUpdated"))
 
 
 class MonitorsBackend:
@@ -192,8 +199,7 @@ class MonitorsBackend:
                     current.version = raw.get("dateUpdated")
                     self._workflows[key] = current
                     continue
-                entry = _Workflow(str(raw["id"]), str(raw.get("name")), policy, targets,
-                                  detectors, 0, raw.get("dateUpdated"))
+                entry = _Workflow.from_raw(raw, policy, targets)
                 chosen = self._workflows.get(key)
                 # Two of ours for the same set (a person copied one): keep the most used.
                 if chosen is None or len(entry.detectors) > len(chosen.detectors):
@@ -412,9 +418,7 @@ class MonitorsBackend:
                 resp = self.client.post(path, body, bucket="workflows.create",
                                         what=f"creating alert (workflow) {body['name']!r}")
                 raw, parsed, _ = self._parse_workflow(resp.body)
-                return _Workflow(str(raw["id"]), str(raw.get("name")), policy, parsed,
-                                 {str(d) for d in raw.get("detectorIds") or []}, 0,
-                                 raw.get("dateUpdated"))
+                return _Workflow.from_raw(raw, policy, parsed)
             except UncertainWriteError as exc:
                 if attempt == self._creates.attempts - 1:
                     raise
@@ -441,19 +445,13 @@ class MonitorsBackend:
                 raw, targets, policy = self._parse_workflow(raw)
                 if raw.get("name") == name and \
                         frozenset(target_key(t) for t in targets) == wanted and policy:
-                    return _Workflow(str(raw["id"]), name, policy, targets,
-                                     {str(d) for d in raw.get("detectorIds") or []}, 0,
-                                     raw.get("dateUpdated"))
+                    return _Workflow.from_raw(raw, policy, targets)
         return None
 
     def _delete_workflow(self, wf: _Workflow) -> None:
-        try:
-            self.client.delete(f"/api/0/organizations/{self.org}/workflows/{wf.id}/",
-                               bucket="workflows.delete",
-                               what=f"deleting unused alert (workflow) {wf.name!r}")
-        except SentryAPIError as exc:
-            if exc.status != 404:
-                raise
+        delete_if_present(self.client, f"/api/0/organizations/{self.org}/workflows/{wf.id}/",
+                          bucket="workflows.delete",
+                          what=f"deleting unused alert (workflow) {wf.name!r}")
 
     # -- writing detectors --
 
@@ -504,13 +502,10 @@ class MonitorsBackend:
     def delete(self, alert: Alert) -> None:
         if not alert.remote_id:
             return
-        try:
-            self.client.delete(f"/api/0/organizations/{self.org}/detectors/{alert.remote_id}/",
-                               bucket="detectors.delete",
-                               what=f"deleting monitor {alert.name!r} (id {alert.remote_id})")
-        except SentryAPIError as exc:
-            if exc.status != 404:
-                raise
+        delete_if_present(self.client,
+                          f"/api/0/organizations/{self.org}/detectors/{alert.remote_id}/",
+                          bucket="detectors.delete",
+                          what=f"deleting monitor {alert.name!r} (id {alert.remote_id})")
         self._unlink(list((alert.extra or {}).get("our_workflow_ids") or []), alert.remote_id,
                      None)
 
