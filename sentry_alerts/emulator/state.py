@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sentry_alerts.emulator.core import JSON, ApiError, IdSequence, not_found
 
@@ -91,6 +91,22 @@ class Member:
     role: str = "member"  # owner | manager | admin | member
 
 
+_Found = TypeVar("_Found", "Project", "Team")
+
+
+def _by_slug_or_id(by_slug: dict[str, _Found], slug_or_id: str | int | None) -> _Found | None:
+    """Sentry's URLs and bodies name projects and teams by slug or by numeric id."""
+    if slug_or_id is None:
+        return None
+    key = str(slug_or_id)
+    if key in by_slug:
+        return by_slug[key]
+    for item in by_slug.values():
+        if str(item.id) == key:
+            return item
+    return None
+
+
 @dataclass
 class Organization:
     id: int
@@ -107,26 +123,10 @@ class Organization:
     date_created: str = "2024-01-01T00:00:00.000000Z"
 
     def project(self, slug_or_id: str | int | None) -> Project | None:
-        if slug_or_id is None:
-            return None
-        key = str(slug_or_id)
-        if key in self.projects:
-            return self.projects[key]
-        for project in self.projects.values():
-            if str(project.id) == key:
-                return project
-        return None
+        return _by_slug_or_id(self.projects, slug_or_id)
 
     def team(self, slug_or_id: str | int | None) -> Team | None:
-        if slug_or_id is None:
-            return None
-        key = str(slug_or_id)
-        if key in self.teams:
-            return self.teams[key]
-        for team in self.teams.values():
-            if str(team.id) == key:
-                return team
-        return None
+        return _by_slug_or_id(self.teams, slug_or_id)
 
     def user(self, id_or_email: str | int | None) -> Member | None:
         """The member whose *user* id (or email, case-insensitive) this is."""
