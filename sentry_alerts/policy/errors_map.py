@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from sentry_alerts.policy.durations import _show
-from sentry_alerts.policy.models import Defaults, PolicyHead, Transaction
+from sentry_alerts.policy.models import STATISTIC_KEYS, Defaults, PolicyHead, Transaction
 from sentry_alerts.policy.yamltree import Path
 
 # What to write, for messages about a missing or mistyped key.
@@ -176,7 +176,7 @@ def _example(key: str, full: Path = ()) -> str:
 
 
 def _value_code(key: str, message: str) -> str:
-    if key in ("critical", "warning", "resolve") or key in ("p50", "p75", "p90", "p95", "p99", "avg", "max"):
+    if key in ("critical", "warning", "resolve") or key in STATISTIC_KEYS:
         return "bad-duration"
     if key == "window":
         return "bad-window"

@@ -22,16 +22,17 @@ from pydantic import (
     model_validator,
 )
 
-from sentry_alerts.model import WINDOWS_MINUTES, format_window
+from sentry_alerts.model import STATISTICS, WINDOWS_MINUTES, Statistic, format_window
 from sentry_alerts.policy.durations import parse_duration_ms, parse_window_minutes
 
-STATISTIC_KEYS: tuple[str, ...] = ("p50", "p75", "p90", "p95", "p99", "avg", "max")
+# The SLA/alert statistics are the model's (one list for policy, backends and guides).
+STATISTIC_KEYS: tuple[str, ...] = STATISTICS
 KEY_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _OWNER_PATTERN = r"^(team:[a-z0-9][a-z0-9_-]*|user:[^@\s]+@[^@\s]+\.[^@\s]+)$"
 
-StatisticName = Literal["p50", "p75", "p90", "p95", "p99", "avg", "max"]
+StatisticName = Statistic
 DatasetName = Literal["auto", "spans", "metrics", "transactions"]
 
 
