@@ -86,12 +86,17 @@ class Demo:
 
 def managed_objects(emu: Any, org_slug: str, policy_name: str) -> list[tuple[str, int, dict]]:
     """(kind, id, stored copy) of every stored detector / alert rule carrying the policy's
-    marker, oldest first."""
+    marker, oldest first. Detectors whose deletion is pending do not count: Sentry no longer
+    serves them."""
+    from sentry_alerts.emulator.monitors import PENDING_DELETION
+
     with emu.lock:
         org = emu.state.org(org_slug)
         found = []
         for kind, store in (("detector", org.detectors), ("alert_rule", org.alert_rules)):
             for obj_id, item in sorted(store.items()):
+                if item.get(PENDING_DELETION):
+                    continue
                 marker = Marker.find(item.get("description"))
                 if marker and marker.policy == policy_name:
                     found.append((kind, obj_id, copy.deepcopy(item)))

@@ -405,7 +405,9 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
     """
     backend: Backend = connection.backend
     choice = backend.choose_dataset(policy.dataset)
-    listing = backend.list_alerts()
+    # The policy's projects (a project the token cannot see is then a 403, not a silent gap);
+    # pruning looks at every accessible project, so that nothing this policy made is missed.
+    listing = backend.list_alerts(None if prune else policy_projects(policy))
     desired = [backend.materialize(spec, choice.dataset) for spec in policy.specs]
     # Never prune after an incomplete listing: a missing page may hold what makes others
     # look like orphans. The plan still says prune=True, so the views can say it was skipped.
@@ -442,6 +444,11 @@ class PlannedPolicy:
     connection: Any  # sentry.connect.Connection
 
 
+def policy_projects(policy: Any) -> list[str]:
+    """The project slugs a policy's alerts live in."""
+    return sorted({spec.project for spec in policy.specs if spec.project})
+
+
 def resolve_org(org: str | None, policy: Any) -> str:
     """--org / SENTRY_ORG first, then the policy's `organization`; neither is an error."""
     chosen = (org or "").strip() or (policy.organization or "").strip()
@@ -464,7 +471,8 @@ def plan_policy(path: str, *, token: str | None, url: str, org: str | None,
 
     policy = load_policy(path)
     connection = connect(url=url, token=token, org=resolve_org(org, policy), backend=backend,
-                         insecure=insecure, progress=progress, **dict(connect_options or {}))
+                         insecure=insecure, progress=progress, projects=policy_projects(policy),
+                         **dict(connect_options or {}))
     plan = build_plan(policy, connection, policy_path=str(path), adopt=adopt, prune=prune)
     return PlannedPolicy(plan, policy, connection)
 

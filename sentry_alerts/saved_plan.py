@@ -31,7 +31,14 @@ from urllib.parse import urlsplit
 
 from sentry_alerts.errors import SentryAlertsError, StalePlanError
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import Change, Plan, PlannedPolicy, field_changes, resolve_org
+from sentry_alerts.plan import (
+    Change,
+    Plan,
+    PlannedPolicy,
+    field_changes,
+    policy_projects,
+    resolve_org,
+)
 
 # Refusals list at most this many reasons, then "and N more".
 MAX_REASONS = 6
@@ -241,7 +248,8 @@ def prepare_saved_plan(path: str | Path, *, token: str | None, url: str, org: st
             f"the saved plan {path} was made for the {plan.backend} backend; drop --backend "
             f"{backend} (a saved plan always uses the backend it was made for).")
     connection = connect(url=url, token=token, org=plan.org, backend=plan.backend,
-                         insecure=insecure, progress=progress, **dict(connect_options or {}))
+                         insecure=insecure, progress=progress, projects=policy_projects(policy),
+                         **dict(connect_options or {}))
     if connection.url.rstrip("/") != plan.url.rstrip("/"):
         raise _stale(path, [f"it was made for the Sentry at {plan.url}, but the organization "
                             f"is now served from {connection.url}"], plan)

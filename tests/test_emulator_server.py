@@ -79,7 +79,7 @@ def test_lookups_give_ids_a_client_needs(emulator):
     assert get(emulator, ORG + "integrations/?providerKey=github").json() == []
     members = get(emulator, ORG + "members/").json()
     assert {m["email"]: m["user"]["id"] for m in members} == {
-        "alice@acme.example": "101", "bob@acme.example": "102"}
+        "alice@acme.example": "101", "bob@acme.example": "102", "carol@acme.example": "103"}
     envs = get(emulator, "/api/0/projects/acme/backend/environments/").json()
     assert [e["name"] for e in envs] == ["production", "staging"]
     teams = get(emulator, "/api/0/projects/acme/backend/teams/").json()

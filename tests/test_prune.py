@@ -20,6 +20,7 @@ from sentry_alerts.apply import apply_plan
 from sentry_alerts.cli import app
 from sentry_alerts.demo import managed_objects
 from sentry_alerts.emulator import ALERTS_TOKEN
+from sentry_alerts.emulator.monitors import PENDING_DELETION
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import AlertSpec, SlackTarget, desired_alert
 from sentry_alerts.plan import diff_alerts, plan_policy
@@ -117,13 +118,14 @@ class Org:
         return result
 
     def snapshot(self) -> dict:
-        """Every stored detector / alert rule by (kind, id) -> (name, description)."""
+        """Every stored detector / alert rule Sentry still serves (a detector whose deletion
+        is pending is gone) by (kind, id) -> (name, description)."""
         with self.emu.lock:
             org = self.emu.state.org("acme")
             return {(kind, obj_id): (item.get("name"), item.get("description"))
                     for kind, store in (("detector", org.detectors),
                                         ("alert_rule", org.alert_rules))
-                    for obj_id, item in store.items()}
+                    for obj_id, item in store.items() if not item.get(PENDING_DELETION)}
 
     def unmark(self, policy: str) -> None:
         """Turn a policy's alerts into hand-made ones: no marker in the description."""

@@ -10,10 +10,11 @@ from sentry_alerts.emulator.server import (
     ADMIN_TOKEN,
     ALERTS_TOKEN,
     NO_SCOPES_TOKEN,
+    OUTSIDER_TOKEN,
     READ_ONLY_TOKEN,
     Emulator,
     run_emulator,
 )
 
-__all__ = ["ADMIN_TOKEN", "ALERTS_TOKEN", "DEFAULT_PROFILE", "NO_SCOPES_TOKEN", "PROFILES",
+__all__ = ["ADMIN_TOKEN", "ALERTS_TOKEN", "DEFAULT_PROFILE", "NO_SCOPES_TOKEN", "OUTSIDER_TOKEN", "PROFILES",
            "READ_ONLY_TOKEN", "Emulator", "Profile", "RateLimit", "run_emulator"]

@@ -15,6 +15,7 @@ import re
 import uuid
 from typing import Any
 
+from sentry_alerts.emulator.access import access_of, requested_projects
 from sentry_alerts.emulator.core import (
     ApiError,
     Request,
@@ -626,8 +627,10 @@ def _body(req: Request) -> dict[str, Any]:
     return snake_keys(req.body)
 
 
-def _get_rule(emu: Any, o: Organization, rule_id: str, project: str | None = None
-              ) -> dict[str, Any]:
+def _get_rule(emu: Any, o: Organization, rule_id: str, project: str | None = None,
+              req: Request | None = None) -> dict[str, Any]:
+    """A rule by URL id: 404 when unknown (or not in the URL's project), 403 when the token
+    cannot access its project (access.py)."""
     if not rule_id.isdigit() or int(rule_id) not in o.alert_rules:
         raise not_found()
     rule = o.alert_rules[int(rule_id)]
@@ -635,27 +638,37 @@ def _get_rule(emu: Any, o: Organization, rule_id: str, project: str | None = Non
         p = o.project(project)
         if p is None or p.slug not in rule["projects"]:
             raise not_found()
+    if req is not None:
+        _require_access(o, req, rule["projects"])
     return rule
 
 
+def _require_access(o: Organization, req: Request, slugs: list[str]) -> None:
+    access = access_of(o, req)
+    for slug in slugs:
+        p = o.project(slug)
+        if p is not None:
+            access.require(p)
+
+
 def list_rules(emu: Any, req: Request, org: str, project: str | None = None) -> Response:
+    """OrganizationAlertRuleIndexEndpoint: the rules of the projects `get_projects` gives
+    (access.py: member projects without `project`, `-1` = all accessible, ids or 403)."""
     o = _org_with_incidents(emu, org)
     ids, slugs = req.args("project"), req.args("projectSlug")
     if ids and slugs:
         raise ApiError(400, {"detail": "Cannot query for both ids and slugs"})
-    wanted: set[str] | None = None
     if project is not None:
         p = o.project(project)
         if p is None:
             raise not_found()
+        access_of(o, req).require(p)
         wanted = {p.slug}
-    elif ids and "-1" not in ids:
-        wanted = {p.slug for p in o.projects.values() if str(p.id) in ids}
-    elif slugs and "$all" not in slugs:
-        wanted = set(slugs)
+    else:
+        wanted = {p.slug for p in requested_projects(o, req)}
     with emu.lock:
         rules = [serialize(r) for _, r in sorted(o.alert_rules.items(), reverse=True)
-                 if wanted is None or set(r["projects"]) & wanted]
+                 if set(r["projects"]) & wanted]
     response = emu.paginate(req, rules)
     response.headers["X-Sentry-Alert-Rule-Hits"] = str(len(rules))
     response.headers["X-Sentry-Rule-Limit"] = str(RULE_LIMIT)
@@ -689,6 +702,7 @@ def create_rule(emu: Any, req: Request, org: str, project: str | None = None) ->
         data["projects"] = [p.slug]
     with emu.lock:
         clean = validate_rule(emu, o, req, data)
+        _require_access(o, req, clean["projects"])
         if len(o.alert_rules) >= RULE_LIMIT:
             raise ApiError(400, [f"You may not exceed {RULE_LIMIT} metric alerts per organization"])
         if needs_async_lookup(o, clean):
@@ -701,14 +715,14 @@ def create_rule(emu: Any, req: Request, org: str, project: str | None = None) ->
 def get_rule(emu: Any, req: Request, org: str, rule_id: str, project: str | None = None) -> Response:
     o = _org_with_incidents(emu, org)
     with emu.lock:
-        return Response(200, serialize(_get_rule(emu, o, rule_id, project), detail=True))
+        return Response(200, serialize(_get_rule(emu, o, rule_id, project, req), detail=True))
 
 
 def update_rule(emu: Any, req: Request, org: str, rule_id: str, project: str | None = None
                 ) -> Response:
     o = _org_with_incidents(emu, org)
     with emu.lock:
-        existing = _get_rule(emu, o, rule_id, project)
+        existing = _get_rule(emu, o, rule_id, project, req)
         data = _body(req)
         _check_extrapolation(data, creating=False)
         merged = rule_as_request(existing)
@@ -726,7 +740,7 @@ def delete_rule(emu: Any, req: Request, org: str, rule_id: str, project: str | N
                 ) -> Response:
     o = emu.state.org(org)  # DELETE works without the incidents feature
     with emu.lock:
-        _get_rule(emu, o, rule_id, project)
+        _get_rule(emu, o, rule_id, project, req)
         del o.alert_rules[int(rule_id)]
     return Response(204)
 

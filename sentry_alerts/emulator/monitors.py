@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from sentry_alerts.emulator.access import access_of, requested_projects
 from sentry_alerts.emulator.core import (
     JSON,
     ApiError,
@@ -43,6 +44,8 @@ DETECTOR_SORTS = ("id", "name", "type", "connectedWorkflows", "latestGroup", "op
 WORKFLOW_SORTS = ("id", "name", "dateCreated", "dateUpdated", "connectedDetectors",
                   "actions", "lastTriggered")
 BULK_FILTER_REQUIRED = "At least one of 'id', 'query', 'project', or 'projectSlug' must be provided."
+# Marks a stored detector whose deletion is scheduled (never served; see delete_detector).
+PENDING_DELETION = "_pendingDeletion"
 
 
 def register(router: Router) -> None:
@@ -75,6 +78,7 @@ def register(router: Router) -> None:
 def serve_detector(org: Organization, detector: dict) -> dict:
     """The stored detector with its links computed (a copy, safe to send)."""
     out = copy.deepcopy(detector)
+    out.pop(PENDING_DELETION, None)
     detector_id = int(detector["id"])
     out["workflowIds"] = [str(wid) for wid, wf in sorted(org.workflows.items())
                           if detector_id in {int(d) for d in wf.get("detectorIds") or []}]
@@ -126,8 +130,22 @@ def _stored_by_id(stored: dict[int, dict], raw_id: str) -> dict:
     return stored[key]
 
 
-def _find_detector(org: Organization, detector_id: str) -> dict:
-    return _stored_by_id(org.detectors, detector_id)
+def _find_detector(org: Organization, detector_id: str, req: Request | None = None) -> dict:
+    """A detector by URL id: 404 when unknown or pending deletion (test_pending_deletion), 403
+    when the token cannot access its project (access.py)."""
+    detector = _stored_by_id(org.detectors, detector_id)
+    if detector.get(PENDING_DELETION):
+        raise not_found()
+    if req is not None:
+        project = org.project(detector["projectId"])
+        if project is not None:
+            access_of(org, req).require(project)
+    return detector
+
+
+def _live_detector_ids(org: Organization) -> set[int]:
+    """Detectors that exist for validation (`Detector.objects` hides pending deletion)."""
+    return {k for k, d in org.detectors.items() if not d.get(PENDING_DELETION)}
 
 
 def _check_ids_exist(stored: dict[int, dict], wanted: list[int], plural: str) -> None:
@@ -207,6 +225,7 @@ def create_detector(emu: Any, req: Request, org: str, project: str) -> Response:
     proj = organization.project(project)
     if proj is None:
         raise not_found()
+    access_of(organization, req).require(proj)
     body = req.body if req.body is not None else {}
     if isinstance(body, dict):
         check_detector_type(body, required=True)
@@ -254,7 +273,7 @@ def update_detector(emu: Any, req: Request, org: str, detector_id: str) -> Respo
     existing query; `workflowIds`, when present, becomes the exact set of linked alerts."""
     organization = _org(emu, org)
     with emu.lock:
-        stored = _find_detector(organization, detector_id)
+        stored = _find_detector(organization, detector_id, req)
         body = req.body if req.body is not None else {}
         if isinstance(body, dict):
             check_detector_type(body, required=False)
@@ -288,15 +307,32 @@ def get_detector(emu: Any, req: Request, org: str, detector_id: str) -> Response
     organization = _org(emu, org)
     with emu.lock:
         return Response(200, serve_detector(organization, _find_detector(organization,
-                                                                         detector_id)))
+                                                                         detector_id, req)))
 
 
 def delete_detector(emu: Any, req: Request, org: str, detector_id: str) -> Response:
+    """Deletion is scheduled (`RegionScheduledDeletion`): the detector is hidden at once, but
+    its workflow links stay until the deletion task runs (`emu.detector_deletion_delay`)."""
     organization = _org(emu, org)
     with emu.lock:
-        _find_detector(organization, detector_id)
-        _remove_detector(organization, int(detector_id))
+        _find_detector(organization, detector_id, req)
+        schedule_detector_deletion(emu, organization, int(detector_id))
     return Response(204, None)
+
+
+def schedule_detector_deletion(emu: Any, org: Organization, detector_id: int) -> None:
+    org.detectors[detector_id][PENDING_DELETION] = True
+
+    def run_task() -> None:
+        with emu.lock:
+            _remove_detector(org, detector_id)
+        emu.save_state()
+
+    delay = getattr(emu, "detector_deletion_delay", 0.0)
+    if delay == 0:
+        _remove_detector(org, detector_id)
+    else:
+        emu.later(delay, run_task)
 
 
 def _remove_detector(org: Organization, detector_id: int) -> None:
@@ -308,23 +344,18 @@ def _remove_detector(org: Organization, detector_id: int) -> None:
 
 def _filter_detectors(organization: Organization, req: Request, *, by_id: bool = True
                       ) -> list[dict]:
-    """OrganizationDetectorIndexEndpoint.filter_detectors: `id` (repeatable; searches all
-    projects), else `project` (ids or slugs, repeatable, -1 = all) and `query`."""
-    detectors = [organization.detectors[k] for k in sorted(organization.detectors)]
+    """OrganizationDetectorIndexEndpoint.filter_detectors: the projects `get_projects` gives
+    (access.py: member projects, `-1` = all accessible, explicit ids or 403), then `id`
+    (repeatable) and `query`. Detectors whose deletion is pending are hidden
+    (`DetectorManager.get_queryset`)."""
+    projects = {str(p.id) for p in requested_projects(organization, req)}
+    detectors = [d for k in sorted(organization.detectors)
+                 if (d := organization.detectors[k])["projectId"] in projects
+                 and not d.get(PENDING_DELETION)]
     raw_ids = req.args("id")
     if raw_ids and by_id:
         wanted = set(valid_int_ids("id", raw_ids))
-        return [d for d in detectors if int(d["id"]) in wanted]
-    projects = [p for p in req.args("project") + req.args("projectSlug") if p != "-1"]
-    if projects and "$all" not in projects:
-        ids = set()
-        for ref in projects:
-            proj = organization.project(ref)
-            if proj is None:
-                raise ApiError(403, {"detail": "You do not have permission to perform this "
-                                               "action."})
-            ids.add(str(proj.id))
-        detectors = [d for d in detectors if d["projectId"] in ids]
+        detectors = [d for d in detectors if int(d["id"]) in wanted]
     query = req.arg("query")
     if query:
         detectors = [d for d in detectors if _matches_query(d, query)]
@@ -438,7 +469,7 @@ def bulk_delete_detectors(emu: Any, req: Request, org: str) -> Response:
         if isinstance(targets, Response):
             return targets
         for detector in targets:
-            _remove_detector(organization, int(detector["id"]))
+            schedule_detector_deletion(emu, organization, int(detector["id"]))
     return Response(204, None)
 
 
@@ -448,8 +479,18 @@ def _find_workflow(org: Organization, workflow_id: str) -> dict:
     return _stored_by_id(org.workflows, workflow_id)
 
 
-def _check_detector_ids(org: Organization, detector_ids: list[int]) -> None:
-    _check_ids_exist(org.detectors, detector_ids, "detectors")
+def _check_detector_ids(org: Organization, detector_ids: list[int],
+                        req: Request | None = None) -> None:
+    """validate_detectors_exist_and_have_permissions: unknown (or pending) ids are a 400; a
+    detector in a project the token cannot access is a 403."""
+    live = {k: org.detectors[k] for k in _live_detector_ids(org)}
+    _check_ids_exist(live, detector_ids, "detectors")
+    if req is not None:
+        access = access_of(org, req)
+        for detector_id in detector_ids:
+            project = org.project(live[detector_id]["projectId"])
+            if project is not None:
+                access.require(project)
 
 
 def _group_json(emu: Any, org: Organization, group: dict, old: dict | None,
@@ -497,7 +538,7 @@ def create_workflow(emu: Any, req: Request, org: str) -> Response:
                              partial=False)
     with emu.lock:
         detector_ids = data.get("detectorIds") or []
-        _check_detector_ids(organization, detector_ids)
+        _check_detector_ids(organization, detector_ids, req)
         workflow_id = emu.state.ids("workflow").next()
         now = iso_now()
         triggers = data.get("triggers") or {"logicType": "any-short", "conditions": []}
@@ -534,7 +575,7 @@ def update_workflow(emu: Any, req: Request, org: str, workflow_id: str) -> Respo
                                  partial=False)
         data.setdefault("enabled", True)
         if "detectorIds" in data:
-            _check_detector_ids(organization, data["detectorIds"])
+            _check_detector_ids(organization, data["detectorIds"], req)
         if "triggers" in data:
             given = data["triggers"].get("id")
             if given is not None and str(given) != stored["triggers"]["id"]:
@@ -575,12 +616,20 @@ def delete_workflow(emu: Any, req: Request, org: str, workflow_id: str) -> Respo
 
 
 def list_workflows(emu: Any, req: Request, org: str) -> Response:
-    """Filters: `id` (repeatable), `query` (name), `project` (workflows linked to a monitor of
-    those projects); `sortBy` as Sentry's (default id)."""
+    """OrganizationWorkflowIndexEndpoint: the workflows linked to a detector of the projects
+    `get_projects` gives (access.py), or linked to none; then `id` (repeatable) and `query`
+    (name); `sortBy` as Sentry's (default id)."""
     organization = _org(emu, org)
     with emu.lock:
-        workflows = [serve_workflow(organization, organization.workflows[k])
-                     for k in sorted(organization.workflows)]
+        projects = {str(p.id) for p in requested_projects(organization, req)}
+        in_scope = {d["id"] for d in organization.detectors.values()
+                    if d["projectId"] in projects}
+        workflows = []
+        for key in sorted(organization.workflows):
+            stored = organization.workflows[key]
+            linked = {str(d) for d in stored.get("detectorIds") or []}
+            if not linked or linked & in_scope:
+                workflows.append(serve_workflow(organization, stored))
         raw_ids = req.args("id")
         if raw_ids:
             wanted = {str(i) for i in valid_int_ids("id", raw_ids)}
@@ -588,11 +637,6 @@ def list_workflows(emu: Any, req: Request, org: str) -> Response:
         query = req.arg("query")
         if query:
             workflows = [w for w in workflows if _matches_query(w, query)]
-        projects = [p for p in req.args("project") if p != "-1"]
-        if projects:
-            ids = {str(p.id) for ref in projects if (p := organization.project(ref))}
-            linked = {d["id"] for d in organization.detectors.values() if d["projectId"] in ids}
-            workflows = [w for w in workflows if linked & set(w["detectorIds"])]
     workflows = _sorted(workflows, req.arg("sortBy", "id") or "id", WORKFLOW_SORTS,
                         lambda w: (len(w["detectorIds"]), int(w["id"])))
     return emu.paginate(req, workflows)

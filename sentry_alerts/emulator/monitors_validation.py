@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sentry_alerts.emulator.conditions import comparison_error
 from sentry_alerts.emulator.core import JSON, ApiError
 from sentry_alerts.emulator.state import Organization
 
@@ -515,7 +516,13 @@ def validate_condition(condition: JSON, *, metric: bool) -> dict:
         errors.add("type", f"Unsupported type {kind}")
     if "comparison" not in condition:
         errors.add("comparison", REQUIRED)
-    elif metric:
+    elif not metric:
+        # Workflow triggers and action filters: the handler's comparison_json_schema
+        # (conditions.py).
+        message = comparison_error(str(kind), condition["comparison"])
+        if message:
+            errors.add("comparison", message)
+    else:
         comparison = condition["comparison"]
         if isinstance(comparison, bool) or not isinstance(comparison, int | float | dict):
             errors.add("comparison", "A valid number or dict is required.")

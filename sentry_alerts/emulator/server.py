@@ -43,6 +43,8 @@ ADMIN_TOKEN = "sntryu_emulator_admin_0000000000000000"
 ALERTS_TOKEN = "sntryu_emulator_alerts_000000000000000"
 READ_ONLY_TOKEN = "sntryu_emulator_readonly_0000000000000"
 NO_SCOPES_TOKEN = "sntryu_emulator_noscopes_0000000000000"
+# Carol's token: scopes to write alerts, but she is on no team (lists need `project`).
+OUTSIDER_TOKEN = "sntryu_emulator_outsider_0000000000000"
 GONE_BODY = {"message": "This API no longer exists."}
 DEPRECATION_DATE = "2026-05-14T00:00:00+00:00"
 
@@ -80,7 +82,8 @@ class Emulator:
                  seed: str | Path | dict | None = None, state_file: str | Path | None = None,
                  port: int = 0, host: str = "127.0.0.1", slack_task_delay: float | None = 0.5,
                  slack_task_outcome: dict[str, str] | None = None,
-                 rate_limits: RateLimit | None | str = "profile") -> None:
+                 rate_limits: RateLimit | None | str = "profile",
+                 detector_deletion_delay: float | None = 0.5) -> None:
         self.profile: Profile = get_profile(profile)
         if rate_limits != "profile":
             self.profile = self.profile.with_rate_limits(rate_limits)  # type: ignore[arg-type]
@@ -93,6 +96,9 @@ class Emulator:
         # Forced outcomes of async lookups by channel name (without '#'): "rate_limited" makes the
         # task fail with Slack's rate-limit text (there is no other way to trigger it).
         self.slack_task_outcome: dict[str, str] = dict(slack_task_outcome or {})
+        # Seconds before a deleted detector's scheduled deletion task removes its workflow
+        # links (0: at once; None: never, the task is stuck).
+        self.detector_deletion_delay = detector_deletion_delay
         self.host = host
         self.port = port
         self.router = Router()

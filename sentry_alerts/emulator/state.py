@@ -121,6 +121,10 @@ class Organization:
     workflows: dict[int, dict] = field(default_factory=dict)
     features: set[str] = field(default_factory=lambda: {"incidents"})
     date_created: str = "2024-01-01T00:00:00.000000Z"
+    # "Open Membership" (Sentry's `allow_joinleave`, on by default): every member can access
+    # every project, though lists without `project` still cover member projects only
+    # (access.py).
+    open_membership: bool = True
 
     def project(self, slug_or_id: str | int | None) -> Project | None:
         return _by_slug_or_id(self.projects, slug_or_id)
@@ -247,6 +251,7 @@ def org_from_json(state: EmulatorState, raw: dict[str, Any]) -> Organization:
     org = Organization(
         id=_take_id(state, "org", raw), slug=str(raw["slug"]), name=str(raw.get("name") or raw["slug"]),
         features=set(raw.get("features", ["incidents"])),
+        open_membership=bool(raw.get("open_membership", True)),
     )
     for t in raw.get("teams") or []:
         team = Team(_take_id(state, "team", t), str(t["slug"]), str(t.get("name") or t["slug"]),
@@ -284,6 +289,7 @@ def org_from_json(state: EmulatorState, raw: dict[str, Any]) -> Organization:
 def org_to_json(org: Organization) -> dict[str, Any]:
     return {
         "id": org.id, "slug": org.slug, "name": org.name, "features": sorted(org.features),
+        "open_membership": org.open_membership,
         "teams": [{"id": t.id, "slug": t.slug, "name": t.name, "members": t.members}
                   for t in org.teams.values()],
         "projects": [{"id": p.id, "slug": p.slug, "name": p.name, "environments": p.environments,

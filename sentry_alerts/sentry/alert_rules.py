@@ -10,7 +10,7 @@ stable and leaving a field out never clears it by accident.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +27,7 @@ from sentry_alerts.sentry.common import (
     materialize,
     normalise_resolve,
     number,
+    project_scope,
     target_key,
     target_key_text,
 )
@@ -84,8 +85,9 @@ class AlertRulesBackend:
         base = f"/api/0/organizations/{self.org}/alert-rules/"
         return f"{base}{rule_id}/" if rule_id else base
 
-    def list_alerts(self) -> LiveListing:
-        pages = self.client.paginate(self._path(), bucket="alert_rules.list",
+    def list_alerts(self, projects: Sequence[str] | None = None) -> LiveListing:
+        pages = self.client.paginate(self._path(), project_scope(self.directory, projects),
+                                     bucket="alert_rules.list",
                                      what=f"the list of alert rules of {self.org}")
         items, complete, problems = collect_pages(pages, "the list of alert rules")
         alerts = [self.parse(rule) for rule in items if isinstance(rule, dict)]

@@ -7,6 +7,7 @@ JSON, in both directions, and normalises what Sentry echoes back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -45,8 +46,11 @@ class Backend(Protocol):
         """The desired alert for a spec, in neutral terms, as this backend would store it."""
         ...
 
-    def list_alerts(self) -> LiveListing:
-        """Every live alert of this backend's kind, normalised."""
+    def list_alerts(self, projects: Sequence[str] | None = None) -> LiveListing:
+        """The live alerts of this backend's kind in these projects (slugs), normalised; None:
+        in every project the token can access (Sentry's `project=-1`). Sentry's lists without
+        `project` cover only the projects of the token user's teams (notes §5.2), so a backend
+        always says which."""
         ...
 
     def create(self, alert: Alert) -> Alert:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -110,6 +110,21 @@ def materialize(spec: AlertSpec, dataset: str, directory: Directory,
     )
 
 
+ALL_ACCESSIBLE_PROJECTS = "-1"
+
+
+def project_scope(directory: Directory, projects: Sequence[str] | None) -> dict[str, Any]:
+    """The `project` parameter every list call sends (notes §5.2, Sentry's `get_projects`):
+    without it Sentry lists only the projects of teams the token's user is on, so an alert in
+    any other project would look missing, and be created twice. Explicit ids (the policy's
+    projects) make Sentry answer 403 for a project the token cannot see, rather than leave it
+    out; None (`-1`) asks for every accessible project (pruning, retry-safety lookups)."""
+    if not projects:
+        return {"project": ALL_ACCESSIBLE_PROJECTS}
+    ids = {directory.project_id(slug) for slug in projects}
+    return {"project": sorted(ids, key=lambda i: (len(i), i))}
+
+
 def collect_pages(pages: Iterable[list[Any]], what: str) -> tuple[list[Any], bool, list[str]]:
     """All items of a paginated listing. The first page's failure is raised (auth, 404, 410);
     a later page's failure ends the listing with complete=False and the reason."""
@@ -199,5 +214,5 @@ def version_of(*parts: Any) -> str | None:
     return "|".join(values) if values else None
 
 
-__all__ = ["ChannelBook", "RetrySafeCreate", "SentryClient", "collect_pages", "materialize",
+__all__ = ["ALL_ACCESSIBLE_PROJECTS", "ChannelBook", "project_scope", "RetrySafeCreate", "SentryClient", "collect_pages", "materialize",
            "normalise_resolve", "number", "target_key", "target_key_text", "version_of"]

@@ -4,13 +4,16 @@
 2. GET /api/0/organizations/{org}/ checks token and org, and gives `links.regionUrl` (sentry.io:
    the org's region host, used from then on) and the org's `features`.
 3. The backend: `auto` uses monitors where the server serves /detectors/ (a GET with per_page=1),
-   the legacy alert rules where it answers 404; the reason is kept for the plan.
+   the legacy alert rules where it answers 404; the reason is kept for the plan. The probe
+   names the policy's projects (`project=<id>`), as every list does, so a project the token
+   cannot see is a 403 here, explained in one sentence, before anything is planned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sentry_alerts.errors import AuthError, SentryAlertsError, SentryAPIError
@@ -22,6 +25,7 @@ from sentry_alerts.sentry.client import (
     check_url,
     is_loopback,
 )
+from sentry_alerts.sentry.common import project_scope
 from sentry_alerts.sentry.lookups import Directory
 from sentry_alerts.sentry.monitors import MonitorsBackend
 
@@ -60,7 +64,10 @@ def connect(*, url: str, token: str | None, org: str, backend: str = "auto",
             insecure: bool = False, timeout: float = 30.0, task_deadline: float = 300.0,
             progress: Callable[[str], None] | None = None,
             retry_budget: float = DEFAULT_RETRY_BUDGET, poll_interval: float = 1.0,
-            uncertain_settle: float = 1.0, max_concurrency: int = 25) -> Connection:
+            uncertain_settle: float = 1.0, max_concurrency: int = 25,
+            projects: Sequence[str] | None = None) -> Connection:
+    """`projects`: the project slugs the caller will work in (the policy's), sent with the
+    backend probe; None probes every accessible project."""
     if backend not in BACKENDS:
         raise SentryAlertsError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
     if not token or not token.strip():
@@ -88,7 +95,11 @@ def connect(*, url: str, token: str | None, org: str, backend: str = "auto",
     features = info.get("features")
     feature_set = frozenset(str(f) for f in features) if isinstance(features, list) else None
     directory = Directory(client, org)
-    name, reason = _choose_backend(client, org, backend)
+    scope = project_scope(directory, projects)
+    try:
+        name, reason = _choose_backend(client, org, backend, scope)
+    except AuthError as exc:
+        raise _project_access_error(exc, client, org, directory, projects) or exc from None
     chosen: Backend
     if name == "monitors":
         chosen = MonitorsBackend(client, org, directory=directory, progress=progress,
@@ -100,10 +111,39 @@ def connect(*, url: str, token: str | None, org: str, backend: str = "auto",
     return Connection(client, org, client.base_url, chosen, reason, directory, feature_set)
 
 
-def _probe(client: SentryClient, path: str, bucket: str) -> int:
+def _project_access_error(exc: AuthError, client: SentryClient, org: str,
+                          directory: Directory, projects: Sequence[str] | None
+                          ) -> AuthError | None:
+    """A 403 for a listing that names projects: which of them the token cannot see, as one
+    sentence (probing each alone; only on this error path). None when no single project is
+    refused (then the original error stands)."""
+    if exc.status != 403 or not projects or exc.call is None:
+        return None
+    path = exc.call.split(" ", 1)[-1].split("?", 1)[0]
+    refused = []
+    for slug in sorted(set(projects)):
+        try:
+            client.get(path, {"per_page": 1, **project_scope(directory, [slug])},
+                       what=f"access to project {slug}")
+        except AuthError as each:
+            if each.status == 403:
+                refused.append(slug)
+    if not refused:
+        return None
+    names = ", ".join(repr(s) for s in refused)
+    plural = "s" if len(refused) > 1 else ""
+    return AuthError(
+        f"the token cannot see project{plural} {names} of organization {org!r}: Sentry answered "
+        f"403 to {exc.call} for it. Its user is on none of the project's teams and the "
+        "organization's Open Membership is off (or the user's role cannot see it). Add the user "
+        "to a team of the project (Settings → Teams), or use the token of a member who is; "
+        "the token needs org:read and alerts:write.", status=403, call=exc.call, body=exc.body)
+
+
+def _probe(client: SentryClient, path: str, bucket: str, scope: dict[str, Any]) -> int:
     """200, or the error status of a cheap list call (auth errors are raised)."""
     try:
-        client.get(path, {"per_page": 1}, bucket=bucket)
+        client.get(path, {"per_page": 1, **scope}, bucket=bucket)
         return 200
     except AuthError:
         raise
@@ -113,11 +153,12 @@ def _probe(client: SentryClient, path: str, bucket: str) -> int:
         raise
 
 
-def _choose_backend(client: SentryClient, org: str, requested: str) -> tuple[str, str]:
+def _choose_backend(client: SentryClient, org: str, requested: str,
+                    scope: dict[str, Any]) -> tuple[str, str]:
     detectors = f"/api/0/organizations/{org}/detectors/"
     rules = f"/api/0/organizations/{org}/alert-rules/"
     if requested == "monitors":
-        status = _probe(client, detectors, "detectors.list")
+        status = _probe(client, detectors, "detectors.list", scope)
         if status != 200:
             raise SentryAPIError(
                 f"this Sentry does not serve monitors (GET {detectors} answered {status}); it "
@@ -125,17 +166,17 @@ def _choose_backend(client: SentryClient, org: str, requested: str) -> tuple[str
                 "--backend alert-rules or auto.", status=status, call=f"GET {detectors}")
         return "monitors", "monitors: chosen with --backend monitors"
     if requested == "alert-rules":
-        status = _probe(client, rules, "alert_rules.list")
+        status = _probe(client, rules, "alert_rules.list", scope)
         if status != 200:
             raise SentryAPIError(
                 f"this Sentry no longer serves the legacy alert rules API (GET {rules} answered "
                 f"{status}; sentry.io retired it in 2026): use --backend monitors or auto.",
                 status=status, call=f"GET {rules}")
         return "alert-rules", "alert-rules: chosen with --backend alert-rules"
-    status = _probe(client, detectors, "detectors.list")
+    status = _probe(client, detectors, "detectors.list", scope)
     if status == 200:
         return "monitors", "monitors: this server serves /detectors/ (auto)"
-    rules_status = _probe(client, rules, "alert_rules.list")
+    rules_status = _probe(client, rules, "alert_rules.list", scope)
     if rules_status == 200:
         return "alert-rules", (f"alert-rules: this server does not serve /detectors/ "
                                f"({status}), so the legacy alert rules API (auto)")

@@ -19,7 +19,7 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ from sentry_alerts.sentry.common import (
     materialize,
     normalise_resolve,
     number,
+    project_scope,
     target_key,
     version_of,
 )
@@ -100,6 +101,9 @@ class MonitorsBackend:
         self._workflows: dict[TargetSetKey, _Workflow] = {}
         self._key_locks: dict[TargetSetKey, threading.Lock] = {}
         self._workflows_known = False  # set once a listing filled _workflows
+        # Detector ids Sentry served this run (listed or written): a workflow's link to any
+        # other id may be stale (deletion pending) and is checked before it keeps a workflow.
+        self._seen_detectors: set[str] = set()
         self._load_lock = threading.Lock()
 
     # -- dataset --
@@ -113,14 +117,17 @@ class MonitorsBackend:
 
     # -- reading --
 
-    def list_alerts(self) -> LiveListing:
+    def list_alerts(self, projects: Sequence[str] | None = None) -> LiveListing:
+        # Workflows are listed with the same scope: Sentry answers those linked to a monitor
+        # of these projects, or to none.
+        scope = project_scope(self.directory, projects)
         detectors, complete, problems = collect_pages(
-            self.client.paginate(f"/api/0/organizations/{self.org}/detectors/",
+            self.client.paginate(f"/api/0/organizations/{self.org}/detectors/", scope,
                                  bucket="detectors.list",
                                  what=f"the list of monitors of {self.org}"),
             "the list of monitors")
         workflows, wf_complete, wf_problems = collect_pages(
-            self.client.paginate(f"/api/0/organizations/{self.org}/workflows/",
+            self.client.paginate(f"/api/0/organizations/{self.org}/workflows/", scope,
                                  bucket="workflows.list",
                                  what=f"the list of alerts (workflows) of {self.org}"),
             "the list of alerts (workflows)")
@@ -132,6 +139,9 @@ class MonitorsBackend:
             for detector_id in raw.get("detectorIds") or []:
                 by_detector.setdefault(str(detector_id), []).append((raw, targets, policy))
         self._remember_workflows(parsed, complete)
+        with self._lock:
+            self._seen_detectors.update(str(d.get("id")) for d in detectors
+                                        if isinstance(d, dict))
         alerts = []
         for detector in detectors:
             if not isinstance(detector, dict) or detector.get("type") != "metric_issue":
@@ -174,6 +184,7 @@ class MonitorsBackend:
                 return
             workflows, complete, _ = collect_pages(
                 self.client.paginate(f"/api/0/organizations/{self.org}/workflows/",
+                                     project_scope(self.directory, None),
                                      bucket="workflows.list",
                                      what=f"the list of alerts (workflows) of {self.org}"),
                 "the list of alerts (workflows)")
@@ -320,12 +331,16 @@ class MonitorsBackend:
             "triggers": {"logicType": "any-short", "conditions": []},
             "actionFilters": [{
                 "logicType": "any-short",
-                # Warning (50) and critical (75) issues notify; so does de-escalation
-                # (resolved), as legacy metric alerts do.
+                # Warning (50, medium) and critical (75, high) issues notify. De-escalation
+                # notifies too, at medium: Sentry fires it when the open period reached at
+                # least this priority and the issue then fell below it or resolved, so the
+                # resolution of a warning notifies as well as a critical's (a legacy metric
+                # alert's resolve message). Comparisons are PriorityLevel integers: the
+                # handler's comparison_json_schema refuses `true` (notes §5.2).
                 "conditions": [
                     {"type": "issue_priority_greater_or_equal", "comparison": PRIORITY_MEDIUM,
                      "conditionResult": True},
-                    {"type": "issue_priority_deescalating", "comparison": True,
+                    {"type": "issue_priority_deescalating", "comparison": PRIORITY_MEDIUM,
                      "conditionResult": True},
                 ],
                 "actions": [self._action(t) for t in targets],
@@ -403,11 +418,32 @@ class MonitorsBackend:
             with self._key_lock(key):
                 with self._lock:
                     wf.detectors.discard(detector_id)
+                    unseen = wf.detectors - self._seen_detectors
+                # A deleted detector's links outlive it until Sentry's deletion task runs
+                # (notes §5.2): a link to a detector that is gone must not keep ours alive.
+                gone = {d for d in unseen if not self._detector_exists(d)}
+                with self._lock:
+                    wf.detectors -= gone
                     unused = not wf.detectors and wf.pending == 0
                     if unused:
                         self._workflows.pop(key, None)
                 if unused:
                     self._delete_workflow(wf)
+
+    def _detector_exists(self, detector_id: str) -> bool:
+        try:
+            self.client.get(f"/api/0/organizations/{self.org}/detectors/{detector_id}/",
+                            bucket="detectors.get",
+                            what=f"monitor {detector_id}, still linked to an alert (workflow)")
+        except SentryAPIError as exc:
+            if exc.status == 404:
+                return False
+            if exc.status == 403:  # in a project this token cannot see: it exists
+                return True
+            raise
+        with self._lock:
+            self._seen_detectors.add(detector_id)
+        return True
 
     def _create_workflow(self, policy: str, targets: tuple[Target, ...]) -> _Workflow:
         body = self.workflow_body(policy, targets)
@@ -437,7 +473,8 @@ class MonitorsBackend:
     def _find_workflow(self, name: str, wanted: frozenset) -> _Workflow | None:
         m = WORKFLOW_MARKER_RE.search(name)
         pages = self.client.paginate(f"/api/0/organizations/{self.org}/workflows/",
-                                     {"query": m.group(2) if m else name},
+                                     {"query": m.group(2) if m else name,
+                                      **project_scope(self.directory, None)},
                                      bucket="workflows.list",
                                      what="the alerts (workflows) matching a lost create")
         for page in pages:
@@ -527,4 +564,7 @@ class MonitorsBackend:
                 linked.append(({"id": wid}, (), None))
         live = self.parse(detector, linked)
         self.channels.learn(live.targets)
+        if live.remote_id:
+            with self._lock:
+                self._seen_detectors.add(live.remote_id)
         return live
