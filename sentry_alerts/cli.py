@@ -92,13 +92,17 @@ def validate(
     paths: Annotated[list[Path], typer.Argument(help="Policy files or folders (searched recursively).")],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    backend: Annotated[str, typer.Option(
+        "--backend", help="auto (default), alert-rules or monitors: the API the policy will be "
+                          "applied with; alert-rules refuses alerts without a notify target.")
+    ] = "auto",
 ) -> None:
     """Check policy files offline: syntax, types, keys, durations, windows, thresholds."""
 
     def body() -> int:
         from sentry_alerts.policy.validate import run_validate
 
-        return run_validate(paths, strict=strict, fmt=fmt, out=sys.stdout)
+        return run_validate(paths, strict=strict, fmt=fmt, out=sys.stdout, backend=backend)
 
     run_command(body)
 
@@ -126,7 +130,10 @@ def emulator(
         "--profile", help="saas-2026 (default), saas-2026-05, self-hosted-25, self-hosted-26.7.")
     ] = "saas-2026",
     seed: Annotated[Path | None, typer.Option("--seed", help="Seed YAML/JSON (org, projects, "
-                                              "Slack, tokens, alerts).")] = None,
+                                              "Slack, tokens, alerts), or migrated-from-legacy "
+                                              "(the default seed plus the example policy's "
+                                              "alerts as Sentry migrated them from legacy "
+                                              "rules).")] = None,
     state: Annotated[Path | None, typer.Option("--state", help="Keep state in this JSON file "
                                                "across restarts.")] = None,
     slack_delay: Annotated[float, typer.Option("--slack-delay", help="Seconds an async Slack "

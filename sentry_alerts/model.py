@@ -192,6 +192,8 @@ class Alert:
     targets: tuple[Target, ...]
     owner: str | None
     description: str
+    # A monitor someone turned off in Sentry is live with enabled=False; desired alerts are on.
+    enabled: bool = True
 
     # Identity and management; not compared.
     marker: Marker | None = None
@@ -199,6 +201,10 @@ class Alert:
     # An opaque token that changes whenever the live alert changes (e.g. dateModified);
     # saved plans record it to detect staleness.
     version: str | None = None
+    # Live alerts only: what Sentry made that the next write of this alert replaces, in one
+    # sentence for the plan (e.g. the workflow Sentry's legacy-rule migration made: left in
+    # place, it would notify the same channel a second time). None: nothing to replace.
+    takeover: str | None = None
     # Backend-private data needed to update or delete (e.g. trigger ids, workflow ids).
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -248,6 +254,7 @@ COMPARED_FIELDS: tuple[str, ...] = (
     "targets",
     "owner",
     "description",
+    "enabled",
 )
 
 assert set(COMPARED_FIELDS) <= {f.name for f in fields(Alert)}

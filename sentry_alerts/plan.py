@@ -242,6 +242,7 @@ FIELD_LABELS: dict[str, str] = {
     "targets": "notify",
     "owner": "owner",
     "description": "description",
+    "enabled": "enabled",
 }
 
 
@@ -253,6 +254,8 @@ def format_field(name: str, value: Any) -> str:
         return format_ms(value)
     if name == "targets":
         return format_targets(tuple(value or ()))
+    if name == "enabled":
+        return "yes" if value else "no (turned off in Sentry)"
     if value is None or value == "":
         return "none"
     return str(value)
@@ -286,12 +289,17 @@ def _describe_ids(alerts: Iterable[Alert]) -> str:
 
 
 def diff_alerts(policy_name: str, desired: Sequence[Alert], live: Sequence[Alert], *,
-                adopt: bool = False, prune: bool = False) -> tuple[Change, ...]:
+                adopt: bool = False, prune: bool = False,
+                other_api: Sequence[Alert] = ()) -> tuple[Change, ...]:
     """Match desired alerts (from the policy) with live ones and say what to do with each.
 
     Pure: no I/O. Desired alerts must carry their marker (`desired_alert` sets it). The result
     lists the desired alerts' changes in policy order, then orphans and duplicates by key.
+    `other_api`: this org's alerts in the other Sentry API (legacy rules, when planning
+    monitors); a create whose key is there replaces that alert instead of adding a second one.
     """
+    in_other_api = {a.marker.key: a for a in sorted(other_api, key=_id_order)
+                    if a.marker is not None and a.marker.policy == policy_name}
     managed: dict[str, list[Alert]] = {}
     unmanaged_by_name: dict[str, list[Alert]] = {}
     foreign_by_name: dict[str, list[Alert]] = {}
@@ -339,10 +347,11 @@ def diff_alerts(policy_name: str, desired: Sequence[Alert], live: Sequence[Alert
         elif len(same_name) == 1 and adopt:
             target = same_name[0]
             taken.add(target.remote_id or "")
-            changes.append(replace(
-                _compare(key, want, target, force_update=True),
-                note=(f"adopts the existing alert id {target.remote_id}, made outside "
-                      "sentry-alerts: writes the ownership marker into its description.")))
+            adopted = _compare(key, want, target, force_update=True)
+            changes.append(replace(adopted, note=" ".join(filter(None, (
+                f"adopts the existing alert id {target.remote_id}, made outside "
+                "sentry-alerts: writes the ownership marker into its description.",
+                target.takeover)))))
         elif same_name:
             if len(same_name) > 1:
                 hint = "delete or rename all but one in Sentry, then use --adopt"
@@ -354,6 +363,14 @@ def diff_alerts(policy_name: str, desired: Sequence[Alert], live: Sequence[Alert
                        f"{len(same_name)} alerts with this name exist")
                       + f" but sentry-alerts does not manage it ({_describe_ids(same_name)}); "
                       f"{hint}.")))
+        elif key in in_other_api:
+            old = in_other_api[key]
+            changes.append(Change(
+                "create", key, want.name,
+                desired=replace(want, extra={**want.extra, "replaces_legacy_rule": old.remote_id}),
+                note=(f"replaces the legacy alert rule id {old.remote_id}, which this policy made "
+                      "through the legacy API: apply creates the monitor, then deletes that rule, "
+                      "so the alert exists once.")))
         else:
             changes.append(Change("create", key, want.name, desired=want))
 
@@ -387,6 +404,9 @@ def _pruned(change: Change, policy_name: str) -> Change:
 
 def _compare(key: str, want: Alert, live: Alert, *, force_update: bool = False) -> Change:
     diffs = field_changes(want, live)
+    if live.takeover:  # Sentry-made delivery to replace: an update even with equal fields
+        return Change("update", key, want.name, desired=want, live=live, fields=diffs,
+                      note=live.takeover)
     if diffs or force_update:
         return Change("update", key, want.name, desired=want, live=live, fields=diffs)
     return Change("unchanged", key, want.name, desired=want, live=live)
@@ -404,15 +424,27 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
     (e.g. Slack channel ids) from existing alerts.
     """
     backend: Backend = connection.backend
+    if backend.name == "alert-rules":
+        _require_targets(policy)
     choice = backend.choose_dataset(policy.dataset)
     # The policy's projects (a project the token cannot see is then a 403, not a silent gap);
     # pruning looks at every accessible project, so that nothing this policy made is missed.
     listing = backend.list_alerts(None if prune else policy_projects(policy))
     desired = [backend.materialize(spec, choice.dataset) for spec in policy.specs]
+    # Before proposing a create, look for the alert in the other API (a policy applied with
+    # the legacy backend, on a server that now serves monitors too): only then, so a plan
+    # with nothing to create costs no request more.
+    managed = {a.marker.key for a in listing.alerts
+               if a.marker is not None and a.marker.policy == policy.name}
+    other_api: list[Alert] = []
+    legacy_rules = getattr(backend, "legacy_rules", None)
+    if legacy_rules is not None and any(
+            d.marker is not None and d.marker.key not in managed for d in desired):
+        other_api = legacy_rules(policy_projects(policy))
     # Never prune after an incomplete listing: a missing page may hold what makes others
     # look like orphans. The plan still says prune=True, so the views can say it was skipped.
     changes = diff_alerts(policy.name, desired, listing.alerts, adopt=adopt,
-                          prune=prune and listing.complete)
+                          prune=prune and listing.complete, other_api=other_api)
     created = (now or datetime.now(UTC)).astimezone(UTC)
     return Plan(
         format_version=PLAN_FORMAT_VERSION,
@@ -442,6 +474,23 @@ class PlannedPolicy:
     plan: Plan
     policy: Any  # policy.Policy
     connection: Any  # sentry.connect.Connection
+
+
+def _require_targets(policy: Any) -> None:
+    """The legacy API refuses a trigger without an action (Sentry's AlertRuleSerializer: "Each
+    trigger must have an associated action for this alert to fire."): say so before sending."""
+    silent = [spec for spec in policy.specs if not spec.targets]
+    if not silent:
+        return
+    where = ", ".join(f"{s.transaction} ({s.source[0]}:{s.source[1]})" if s.source
+                      else s.transaction for s in silent[:5])
+    more = f" and {len(silent) - 5} more" if len(silent) > 5 else ""
+    raise SentryAlertsError(
+        f"{len(silent)} alert(s) of policy {policy.name} have no notify target: {where}{more}. "
+        "Sentry's legacy alert rules API refuses an alert without one (\"Each trigger must have "
+        "an associated action for this alert to fire.\"); add `notify:` to them or under "
+        "`defaults` (`sentry-alerts validate --backend alert-rules` lists them). Nothing was "
+        "sent.")
 
 
 def policy_projects(policy: Any) -> list[str]:

@@ -25,6 +25,7 @@ from sentry_alerts.emulator.core import (
     iso_now,
     not_found,
 )
+from sentry_alerts.emulator.migration import dual_delete, migrate_rules
 from sentry_alerts.emulator.state import Organization, SlackTask
 
 GET_SCOPES = {"org:read", "org:write", "org:admin", "alerts:read"}
@@ -742,6 +743,7 @@ def delete_rule(emu: Any, req: Request, org: str, rule_id: str, project: str | N
     with emu.lock:
         _get_rule(emu, o, rule_id, project, req)
         del o.alert_rules[int(rule_id)]
+        dual_delete(o, int(rule_id))
     return Response(204)
 
 
@@ -807,17 +809,29 @@ def available_actions(emu: Any, req: Request, org: str) -> Response:
 
 def seed_alert_rules(emu: Any, seed: dict[str, Any]) -> None:
     """Create each org's `alert_rules` (POST bodies) from the seed, resolving Slack names at
-    once. A bad seed rule raises ValueError naming it and Sentry's error."""
+    once; `migrated_alert_rules` are created the same way, then migrated to monitors as Sentry
+    did (migration.py). A bad seed rule raises ValueError naming it and Sentry's error."""
     for raw_org in seed.get("organizations") or []:
         o = emu.state.org(raw_org["slug"])
-        for body in raw_org.get("alert_rules") or []:
-            req = Request("POST", "/", {}, {}, body, b"", None, frozenset({"team:admin"}), None)
-            try:
-                clean = validate_rule(emu, o, req, snake_keys(body))
-                rule = build_rule(emu, o, None, clean, None, resolve_names=True)
-            except ApiError as exc:
-                raise ValueError(f"seed alert rule {body.get('name')!r}: {exc.body}") from None
-            o.alert_rules[int(rule["id"])] = rule
+        migrated = raw_org.get("migrated_alert_rules") or []
+        if migrated and not emu.profile.monitors_api:
+            raise ValueError(f"migrated_alert_rules need a profile with the monitors API, not "
+                             f"{emu.profile.name}")
+        for key in ("alert_rules", "migrated_alert_rules"):
+            made = []
+            for body in raw_org.get(key) or []:
+                req = Request("POST", "/", {}, {}, body, b"", None, frozenset({"team:admin"}),
+                              None)
+                try:
+                    clean = validate_rule(emu, o, req, snake_keys(body))
+                    rule = build_rule(emu, o, None, clean, None, resolve_names=True)
+                except ApiError as exc:
+                    raise ValueError(f"seed alert rule {body.get('name')!r}: {exc.body}") \
+                        from None
+                o.alert_rules[int(rule["id"])] = rule
+                made.append(int(rule["id"]))
+            if key == "migrated_alert_rules":
+                migrate_rules(emu, o, made)
 
 
 def register(router: Router) -> None:

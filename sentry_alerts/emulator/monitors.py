@@ -143,6 +143,17 @@ def _find_detector(org: Organization, detector_id: str, req: Request | None = No
     return detector
 
 
+def _enforce_quota(org: Organization) -> None:
+    """`enforce_quota` (MetricIssueDetectorValidator.create, notes §5.2): a bare-list 400 once
+    the organization has as many metric monitors as its limit allows."""
+    limit = org.metric_detector_limit
+    if limit is None:
+        return
+    used = sum(1 for k in _live_detector_ids(org) if org.detectors[k]["type"] == "metric_issue")
+    if used >= limit:
+        raise ApiError(400, [f"Used {used}/{limit} of allowed metric_issue monitors."])
+
+
 def _live_detector_ids(org: Organization) -> set[int]:
     """Detectors that exist for validation (`Detector.objects` hides pending deletion)."""
     return {k for k, d in org.detectors.items() if not d.get(PENDING_DELETION)}
@@ -238,6 +249,7 @@ def create_detector(emu: Any, req: Request, org: str, project: str) -> Response:
                             existing=None)
         if "workflowIds" in data:
             _check_workflow_ids(organization, data["workflowIds"])
+        _enforce_quota(organization)
         detector_id = emu.state.ids("detector").next()
         now = iso_now()
         detector = {
@@ -260,6 +272,7 @@ def create_detector(emu: Any, req: Request, org: str, project: str) -> Response:
             "alertRuleId": None,
             "ruleId": None,
             "latestGroup": None,
+            "openIssues": 0,
         }
         organization.detectors[detector_id] = detector
         if data.get("workflowIds"):

@@ -29,6 +29,7 @@ import yaml
 from sentry_alerts.emulator import alert_rules, lookups, monitors
 from sentry_alerts.emulator.core import JSON, ApiError, Request, Response, Route, Router
 from sentry_alerts.emulator.faults import FaultSet
+from sentry_alerts.emulator.migration import migrate_rules
 from sentry_alerts.emulator.pagination import page_number, paginate
 from sentry_alerts.emulator.profiles import Profile, RateLimit, get_profile
 from sentry_alerts.emulator.ratelimit import RateLimiter
@@ -38,6 +39,8 @@ log = logging.getLogger("sentry_alerts.emulator")
 
 ADMIN_PREFIX = "/__emulator__/"
 DEFAULT_SEED = Path(__file__).with_name("default_seed.yaml")
+# Named seeds: the default seed plus these organizations' extra keys (merged by slug).
+NAMED_SEEDS = {"migrated-from-legacy": Path(__file__).with_name("seed_migrated.yaml")}
 # The default seed's tokens (fake, emulator-only secrets).
 ADMIN_TOKEN = "sntryu_emulator_admin_0000000000000000"
 ALERTS_TOKEN = "sntryu_emulator_alerts_000000000000000"
@@ -60,9 +63,17 @@ def internal_error_body() -> dict[str, str]:
 
 
 def load_seed(seed: str | Path | dict | None) -> dict[str, Any]:
-    """The seed as a dict: a path to YAML/JSON, a dict, or None for the default seed."""
+    """The seed as a dict: a path to YAML/JSON, a dict, None for the default seed, or a name
+    from NAMED_SEEDS (the default seed with that file's additions)."""
     if isinstance(seed, dict):
         return seed
+    if seed is not None and str(seed) in NAMED_SEEDS and not Path(seed).exists():
+        base = load_seed(None)
+        extra = yaml.safe_load(NAMED_SEEDS[str(seed)].read_text(encoding="utf-8"))
+        by_slug = {o["slug"]: o for o in base["organizations"]}
+        for org in extra.get("organizations") or []:
+            by_slug[org["slug"]].update({k: v for k, v in org.items() if k != "slug"})
+        return base
     path = Path(seed) if seed is not None else DEFAULT_SEED
     text = path.read_text(encoding="utf-8")
     data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
@@ -219,6 +230,18 @@ class Emulator:
             if store.pop(int(obj_id), None) is None:
                 raise KeyError(f"no {kind} with id {obj_id}")
         self.save_state()
+
+    def migrate_legacy_rules(self, org: str | None = None, ids: list[int] | None = None
+                             ) -> dict[str, str]:
+        """What Sentry's migration did to legacy metric rules (migration.py): each rule (all
+        not yet migrated when `ids` is None) gets a detector carrying its description and a
+        workflow named after its actions. Returns {rule id: detector id}."""
+        if not self.profile.monitors_api:
+            raise ValueError(f"profile {self.profile.name} has no monitors API to migrate to")
+        with self.lock:
+            done = migrate_rules(self, self._org_or_only(org), ids)
+        self.save_state()
+        return done
 
     def _org_or_only(self, org: str | None):
         if org is not None:
@@ -383,6 +406,8 @@ class Emulator:
             if method == "DELETE":
                 self.request_log.clear()
                 return Response(204)
+        if name == "migrate" and method == "POST":
+            return Response(200, self.migrate_legacy_rules(body.get("org"), body.get("ids")))
         if name == "state" and method == "GET":
             with self.lock:
                 return Response(200, self.state.to_json())

@@ -125,6 +125,8 @@ class Organization:
     # every project, though lists without `project` still cover member projects only
     # (access.py).
     open_membership: bool = True
+    # The plan's monitor quota (`workflow-engine-metric-detector-limit`); None = no limit.
+    metric_detector_limit: int | None = None
 
     def project(self, slug_or_id: str | int | None) -> Project | None:
         return _by_slug_or_id(self.projects, slug_or_id)
@@ -252,6 +254,7 @@ def org_from_json(state: EmulatorState, raw: dict[str, Any]) -> Organization:
         id=_take_id(state, "org", raw), slug=str(raw["slug"]), name=str(raw.get("name") or raw["slug"]),
         features=set(raw.get("features", ["incidents"])),
         open_membership=bool(raw.get("open_membership", True)),
+        metric_detector_limit=raw.get("metric_detector_limit"),
     )
     for t in raw.get("teams") or []:
         team = Team(_take_id(state, "team", t), str(t["slug"]), str(t.get("name") or t["slug"]),
@@ -290,6 +293,7 @@ def org_to_json(org: Organization) -> dict[str, Any]:
     return {
         "id": org.id, "slug": org.slug, "name": org.name, "features": sorted(org.features),
         "open_membership": org.open_membership,
+        "metric_detector_limit": org.metric_detector_limit,
         "teams": [{"id": t.id, "slug": t.slug, "name": t.name, "members": t.members}
                   for t in org.teams.values()],
         "projects": [{"id": p.id, "slug": p.slug, "name": p.name, "environments": p.environments,

@@ -240,6 +240,7 @@ FIELD_WHERE = {
     "targets": "**Set actions** (add or remove actions until exactly these targets remain)",
     "owner": "**Establish ownership** → team selector",
     "description": "not editable in this UI: run `sentry-alerts apply` with a token later",
+    "enabled": "the alert's **Enable** switch in the alert list",
 }
 
 

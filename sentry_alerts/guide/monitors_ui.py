@@ -211,6 +211,7 @@ FIELD_WHERE = {
     "targets": "the connected **Alert**'s **Then** actions (Slack channels, email)",
     "owner": "**Assign** → **Default assignee**",
     "description": "**Description** (replace the whole text)",
+    "enabled": "the monitor's **Enabled** toggle (top right of its page)",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -18,6 +19,12 @@ from sentry_alerts.policy.loader import CheckResult, check_path
 
 JSON_FORMAT_VERSION = 1
 POLICY_SUFFIXES = (".yaml", ".yml")
+BACKENDS = ("auto", "alert-rules", "monitors")
+# Sentry's legacy serializer refuses a trigger without an action
+# (src/sentry/incidents/serializers/alert_rule.py, notes §5.2); monitors accept one.
+LEGACY_NEEDS_ACTION = ("the legacy alert rules API refuses an alert without a notify target "
+                       "(Sentry: \"Each trigger must have an associated action for this alert to "
+                       "fire.\"); ")
 
 
 def find_policy_files(paths: Iterable[str | Path]) -> list[CheckResult | Path]:
@@ -44,14 +51,19 @@ def find_policy_files(paths: Iterable[str | Path]) -> list[CheckResult | Path]:
 
 
 def run_validate(paths: Iterable[str | Path], *, strict: bool = False, fmt: str = "text",
-                 out: TextIO) -> int:
+                 out: TextIO, backend: str = "auto") -> int:
+    """`backend`: the Sentry API the policy will be applied with, where its rules differ
+    (alert-rules: an alert without a notify target is an error, not a warning)."""
     if fmt not in ("text", "json"):
         raise SentryAlertsError(f"--format must be `text` or `json`, not {fmt!r}")
+    if backend not in BACKENDS:
+        raise SentryAlertsError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     paths = list(paths)
     if not paths:
         raise SentryAlertsError("give at least one policy file or folder, e.g. "
                                 "`sentry-alerts validate policies/`")
-    results = [item if isinstance(item, CheckResult) else _check_safely(item)
+    results = [for_backend(item if isinstance(item, CheckResult) else _check_safely(item),
+                           backend)
                for item in find_policy_files(paths)]
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
@@ -64,6 +76,16 @@ def run_validate(paths: Iterable[str | Path], *, strict: bool = False, fmt: str 
                 out.write(d.format() + "\n")
         out.write(_summary(results, errors, warnings, strict, failed) + "\n")
     return EXIT_ERROR if failed else EXIT_OK
+
+
+def for_backend(result: CheckResult, backend: str) -> CheckResult:
+    """The findings as the given backend sees them: on alert-rules, `no-notify` is an error."""
+    if backend != "alert-rules":
+        return result
+    diagnostics = tuple(
+        replace(d, severity="error", message=LEGACY_NEEDS_ACTION + d.message)
+        if d.code == "no-notify" else d for d in result.diagnostics)
+    return replace(result, diagnostics=diagnostics)
 
 
 def _check_safely(path: Path) -> CheckResult:

@@ -118,6 +118,8 @@ def _all_values(alert: Alert) -> list[str]:
     """Every compared field of a new alert, as a bullet list (folded under the create table)."""
     lines = []
     for name, label in FIELD_LABELS.items():
+        if name == "enabled":
+            continue  # a new alert is always enabled
         value = format_field(name, getattr(alert, name))
         if "\n" in value:
             lines.append(f"- {label}:")

@@ -70,8 +70,8 @@ def _alert_lines(alert: Alert, indent: str) -> list[str]:
     width = max(len(v) for v in FIELD_LABELS.values())
     lines: list[str] = []
     for name, label in FIELD_LABELS.items():
-        if name == "name":
-            continue  # already in the title
+        if name in ("name", "enabled"):
+            continue  # the name is in the title; a new alert is always enabled
         value = format_field(name, getattr(alert, name))
         first, *rest = value.splitlines() or [""]
         lines.append(f"{indent}{label:<{width}}  {first}")

@@ -146,6 +146,11 @@ DATASET_REFUSALS = (
 )
 
 
+# The monitor quota (`enforce_quota`, notes §5.2): a bare list `["Used 5/5 of allowed
+# metric_issue monitors."]`.
+QUOTA_REFUSAL = re.compile(r"Used \d+/\d+ of allowed \w+ monitors")
+
+
 def _scope_needed(method: str) -> str:
     return "org:read" if method == "GET" else "alerts:write"
 
@@ -177,6 +182,10 @@ def describe_http_error(method: str, path: str, status: int | None, body: JSON,
                   "try again later or with a lower --parallelism")
     elif status is not None and status >= 500:
         advice = "Sentry had an internal error; try again later (re-running is safe)"
+    elif status == 400 and QUOTA_REFUSAL.search(said):
+        advice = ("the organization has as many monitors as its plan allows; delete monitors "
+                  "it no longer needs or raise the plan's limit, then run apply again (what was "
+                  "already applied stays)")
     elif status == 400 and any(text in said for text in DATASET_REFUSALS):
         advice = ("this Sentry refuses that dataset for new alerts; set `dataset: spans` (or "
                   "`auto`) in the policy")

@@ -15,6 +15,7 @@ updateOrganizationDetector, the workflows paths) and docs/sentry-api.md.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -26,7 +27,7 @@ from typing import Any
 from sentry_alerts import model
 from sentry_alerts.errors import SentryAPIError
 from sentry_alerts.model import Alert, AlertSpec, EmailTarget, SlackTarget, Target
-from sentry_alerts.sentry.alert_rules import EVENT_TYPES
+from sentry_alerts.sentry.alert_rules import EVENT_TYPES, AlertRulesBackend
 from sentry_alerts.sentry.backend import BackendName, DatasetChoice, LiveListing
 from sentry_alerts.sentry.client import SentryClient, UncertainWriteError
 from sentry_alerts.sentry.common import (
@@ -42,6 +43,7 @@ from sentry_alerts.sentry.common import (
     version_of,
 )
 from sentry_alerts.sentry.lookups import Directory
+from sentry_alerts.sentry.migrated import is_migrated_workflow
 
 PRIORITY_HIGH, PRIORITY_MEDIUM, PRIORITY_RESOLVED = 75, 50, 0
 WORKFLOW_MARKER_RE = re.compile(
@@ -244,12 +246,22 @@ class MonitorsBackend:
             if c.get("id") is not None:
                 condition_ids[role] = str(c["id"])
         # Targets: a managed monitor's come from its policy's workflows only (a person's extra
-        # workflow linked to it is theirs); an unmanaged monitor shows every linked workflow.
+        # workflow linked to it is theirs), and from the workflow Sentry made when it migrated
+        # the legacy rule, which the next write replaces (migrated.py); an unmanaged monitor
+        # shows every linked workflow.
+        detector_id = str(detector.get("id"))
         ours = [w for w in linked if marker is not None and w[2] == marker.policy]
-        shown = ours if marker is not None else linked
+        migrated = [w for w in linked if w[2] is None and is_migrated_workflow(w[0], detector_id)]
+        shown = ours + migrated if marker is not None else linked
         targets: list[Target] = [t for _, ts, _ in shown for t in ts]
         linked_ids = [str(w[0]["id"]) for w in linked]
         our_ids = [str(w[0]["id"]) for w in ours]
+        takeover = None
+        if migrated:
+            names = ", ".join(f"{str(w[0].get('name'))!r} (id {w[0]['id']})" for w in migrated)
+            takeover = (f"Sentry migrated this alert from a legacy alert rule and notifies "
+                        f"through its own alert (workflow) {names}; apply links sentry-alerts' "
+                        "alert instead and deletes that one, so each target is notified once.")
         dataset_api = str(query.get("dataset") or "")
         window_seconds = number(query.get("timeWindow")) or 0
         project_id = detector.get("projectId")
@@ -267,11 +279,14 @@ class MonitorsBackend:
             targets=model.sort_targets(targets),
             owner=self.directory.owner_from_ref(detector.get("owner")),
             description=description,
+            enabled=detector.get("enabled") is not False,
             marker=marker,
             remote_id=str(detector.get("id")) if detector.get("id") is not None else None,
             version=version_of(detector.get("dateUpdated"),
-                               *sorted(str(w[0].get("dateUpdated")) for w in ours)),
+                               *sorted(str(w[0].get("dateUpdated")) for w in ours + migrated)),
+            takeover=takeover,
             extra={"workflow_ids": linked_ids, "our_workflow_ids": our_ids,
+                   "migrated_workflow_ids": [str(w[0]["id"]) for w in migrated],
                    "condition_ids": condition_ids, "project_id": project_id},
         )
 
@@ -509,16 +524,54 @@ class MonitorsBackend:
 
             live = self._creates.run(alert, once)
             detector_id = live.remote_id
-            return live
         finally:
             self._release_workflow(acquired[0] if acquired else None, detector_id)
+            if acquired and detector_id is None:
+                # The monitor was refused: a workflow of ours that nothing links to now (e.g.
+                # made just for it) is not left behind. Best effort: the refusal is the error
+                # to report, and a leftover workflow is reused by the next apply.
+                with contextlib.suppress(SentryAPIError):
+                    self._unlink([acquired[1]], "", None)
+        legacy_id = (alert.extra or {}).get("replaces_legacy_rule")
+        if legacy_id:  # the plan found this alert as a legacy rule: the monitor replaces it
+            delete_if_present(self.client, f"/api/0/organizations/{self.org}/alert-rules/"
+                              f"{legacy_id}/", bucket="alert_rules.delete",
+                              what=f"deleting legacy alert rule {legacy_id}, replaced by "
+                                   f"monitor {alert.name!r}")
+        return live
+
+    def legacy_rules(self, projects: Sequence[str] | None) -> list[Alert]:
+        """The legacy alert rules (with ownership markers) of these projects, when this Sentry
+        serves that API too (self-hosted 26.x, sentry.io before its removal), else []: a
+        policy applied with `--backend alert-rules` has its alerts there until Sentry migrates
+        them. Rules Sentry already migrated are monitors carrying the same marker."""
+        scope = project_scope(self.directory, projects)
+        legacy = AlertRulesBackend(self.client, self.org, directory=self.directory)
+        try:
+            rules, complete, problems = collect_pages(
+                self.client.paginate(f"/api/0/organizations/{self.org}/alert-rules/", scope,
+                                     bucket="alert_rules.list",
+                                     what=f"the legacy alert rules of {self.org}"),
+                "the list of legacy alert rules")
+        except SentryAPIError as exc:
+            if exc.status in (404, 410):  # not served: nothing can be there
+                return []
+            raise
+        if not complete:
+            raise SentryAPIError(
+                f"{'; '.join(problems)}. sentry-alerts looks there for alerts this policy made "
+                "with the legacy API before it proposes to create monitors; run plan again.")
+        return [a for a in (legacy.parse(r) for r in rules if isinstance(r, dict))
+                if a.marker is not None]
 
     def update(self, alert: Alert) -> Alert:
         if not alert.remote_id:
             raise SentryAPIError(f"cannot update monitor {alert.name!r}: it has no Sentry id.")
         extra = alert.extra or {}
         ours = list(extra.get("our_workflow_ids") or [])
-        foreign = [w for w in extra.get("workflow_ids") or [] if w not in ours]
+        # Sentry's migrated workflow is replaced by ours: unlinked here, deleted below.
+        migrated = list(extra.get("migrated_workflow_ids") or [])
+        foreign = [w for w in extra.get("workflow_ids") or [] if w not in ours + migrated]
         acquired = self._acquire_workflow(alert)
         linked = False
         try:
@@ -534,6 +587,11 @@ class MonitorsBackend:
             self._release_workflow(acquired[0] if acquired else None,
                                    alert.remote_id if linked else None)
         self._unlink(ours, alert.remote_id, keep)
+        for wid in migrated:
+            delete_if_present(self.client, f"/api/0/organizations/{self.org}/workflows/{wid}/",
+                              bucket="workflows.delete",
+                              what=f"deleting Sentry's migrated alert (workflow) {wid} of "
+                                   f"{alert.name!r}, replaced by sentry-alerts' own")
         return live
 
     def delete(self, alert: Alert) -> None:
