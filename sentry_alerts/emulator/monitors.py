@@ -31,6 +31,7 @@ from sentry_alerts.emulator.monitors_validation import (
     validate_detector,
     validate_workflow,
 )
+from sentry_alerts.emulator.search import DETECTOR_KEYS, WORKFLOW_KEYS, parse_search
 from sentry_alerts.emulator.state import Organization
 
 ORG = "/api/0/organizations/{org}"
@@ -79,6 +80,10 @@ def serve_detector(org: Organization, detector: dict) -> dict:
     """The stored detector with its links computed (a copy, safe to send)."""
     out = copy.deepcopy(detector)
     out.pop(PENDING_DELETION, None)
+    # Kept for validation, not served: Sentry's snuba query serializer has no such field
+    # (sentry-contract/detector_serializer_expected.jsonc).
+    for source in out.get("dataSources") or []:
+        source.get("queryObj", {}).get("snubaQuery", {}).pop("extrapolationMode", None)
     detector_id = int(detector["id"])
     out["workflowIds"] = [str(wid) for wid, wf in sorted(org.workflows.items())
                           if detector_id in {int(d) for d in wf.get("detectorIds") or []}]
@@ -371,7 +376,8 @@ def _filter_detectors(organization: Organization, req: Request, *, by_id: bool =
         detectors = [d for d in detectors if int(d["id"]) in wanted]
     query = req.arg("query")
     if query:
-        detectors = [d for d in detectors if _matches_query(d, query)]
+        search = parse_search(query, DETECTOR_KEYS)
+        detectors = [d for d in detectors if search.matches(d)]
     return detectors
 
 
@@ -387,29 +393,6 @@ def valid_int_ids(name: str, raw: list[str]) -> list[int]:
             raise ApiError(400, {name: [f"Value {value} is not a valid integer id"]})
         ids.append(number)
     return ids
-
-
-def _matches_query(item: dict, query: str) -> bool:
-    """The search syntax subset the emulator understands: `name:x`, `type:x` (with `metric`
-    as an alias of metric_issue) and free text matched against name/description/type."""
-    aliases = {"metric": "metric_issue", "uptime": "uptime_domain_failure",
-               "cron": "monitor_check_in_failure"}
-    free_text = []
-    for term in query.split():
-        key, sep, value = term.partition(":")
-        value = value.strip('"')
-        if sep and key == "name":
-            if value.lower() not in str(item.get("name", "")).lower():
-                return False
-        elif sep and key == "type":
-            if item.get("type") != aliases.get(value, value):
-                return False
-        else:
-            free_text.append(term.strip('"'))
-    # Sentry's search parser joins the free-text words into one phrase.
-    phrase = " ".join(free_text).lower()
-    text = " ".join(str(item.get(k) or "") for k in ("name", "description", "type")).lower()
-    return phrase in text
 
 
 def _sorted(items: list[dict], sort_by: str, allowed: tuple[str, ...], link_count: Any
@@ -533,6 +516,22 @@ def _group_json(emu: Any, org: Organization, group: dict, old: dict | None,
             "conditions": conditions, "actions": actions}
 
 
+# Condition types that are workflow triggers (`TRIGGER_CONDITIONS`; the API docs' FetchAnAlert
+# example lists these four as triggers).
+TRIGGER_CONDITIONS = ("first_seen_event", "issue_resolved_trigger", "reappeared_event",
+                      "regression_event")
+
+
+def check_trigger_logic(triggers: dict | None) -> None:
+    """BaseDataConditionGroupValidator._validate_logic_type, run when the group is saved (so a
+    bare list): trigger conditions need logicType any-short."""
+    if not triggers:
+        return
+    if triggers.get("logicType", "any") != "any-short" and any(
+            c.get("type") in TRIGGER_CONDITIONS for c in triggers.get("conditions") or []):
+        raise ApiError(400, ["Triggers' logic type must be 'any-short'"])
+
+
 def _filters_json(emu: Any, org: Organization, filters: list[dict], old: list[dict]) -> list:
     by_id = {str(f["id"]): f for f in old}
     out = []
@@ -554,7 +553,9 @@ def create_workflow(emu: Any, req: Request, org: str) -> Response:
         _check_detector_ids(organization, detector_ids, req)
         workflow_id = emu.state.ids("workflow").next()
         now = iso_now()
-        triggers = data.get("triggers") or {"logicType": "any-short", "conditions": []}
+        # No `triggers`: no when-condition group, served as null (test_serialize_simple).
+        triggers = data.get("triggers")
+        check_trigger_logic(triggers)
         workflow = {
             "id": str(workflow_id),
             "name": data["name"],
@@ -562,7 +563,7 @@ def create_workflow(emu: Any, req: Request, org: str) -> Response:
             "createdBy": str(req.user_id) if getattr(req, "user_id", None) else None,
             "dateCreated": now,
             "dateUpdated": now,
-            "triggers": _group_json(emu, organization, triggers, None),
+            "triggers": _group_json(emu, organization, triggers, None) if triggers else None,
             "actionFilters": _filters_json(emu, organization, data.get("actionFilters") or [],
                                            []),
             "environment": data.get("environment"),
@@ -590,8 +591,9 @@ def update_workflow(emu: Any, req: Request, org: str, workflow_id: str) -> Respo
         if "detectorIds" in data:
             _check_detector_ids(organization, data["detectorIds"], req)
         if "triggers" in data:
+            check_trigger_logic(data["triggers"])
             given = data["triggers"].get("id")
-            if given is not None and str(given) != stored["triggers"]["id"]:
+            if given is not None and str(given) != (stored["triggers"] or {}).get("id"):
                 raise ApiError(400, [f"Invalid Condition Group ID {given}"])
         new_filters = None
         if "actionFilters" in data:
@@ -604,7 +606,7 @@ def update_workflow(emu: Any, req: Request, org: str, workflow_id: str) -> Respo
             stored["config"] = dict(data["config"])
         if "triggers" in data:
             stored["triggers"] = _group_json(emu, organization, data["triggers"],
-                                             stored["triggers"])
+                                             stored["triggers"] or None)
         if new_filters is not None:
             stored["actionFilters"] = new_filters
         if "detectorIds" in data:
@@ -649,7 +651,12 @@ def list_workflows(emu: Any, req: Request, org: str) -> Response:
             workflows = [w for w in workflows if w["id"] in wanted]
         query = req.arg("query")
         if query:
-            workflows = [w for w in workflows if _matches_query(w, query)]
+            search = parse_search(query, WORKFLOW_KEYS)
+            workflows = [w for w in workflows if search.matches(w)]
+        detector_ids = {str(i) for i in valid_int_ids("detector", req.args("detector"))}
+        if detector_ids:
+            workflows = [w for w in workflows if detector_ids & set(w["detectorIds"])]
+        valid_int_ids("priorityDetector", req.args("priorityDetector"))  # ordering only
     workflows = _sorted(workflows, req.arg("sortBy", "id") or "id", WORKFLOW_SORTS,
                         lambda w: (len(w["detectorIds"]), int(w["id"])))
     return emu.paginate(req, workflows)

@@ -77,7 +77,8 @@ EAP_MIN_WINDOW_SECONDS = 300
 EXTRAPOLATION_MODES = ("unknown", "none", "client_only", "client_and_server_weighted",
                        "server_weighted")
 DETECTION_TYPES = ("static", "percent", "dynamic")
-COMPARISON_DELTAS = (None, 300, 900, 3600, 86400, 604800, 2592000)  # seconds
+# Seconds, in the schema's order (detector_api_errors.jsonc, test_invalid_comparison_delta).
+COMPARISON_DELTAS = (300, 900, 3600, 86400, 604800, 2592000, None)
 WORKFLOW_FREQUENCIES = (0, 5, 10, 30, 60, 180, 720, 1440)  # minutes
 ACTION_TYPES = (
     "email", "slack", "msteams", "discord", "pagerduty", "opsgenie", "sentry_app", "jira",
@@ -595,8 +596,8 @@ def check_detector_save(body: dict, *, creating: bool, transaction_datasets: boo
     if creating or "config" in body:
         config = body.get("config") if "config" in body else {}
         message = config_schema_error(config or {})
-        if message:
-            raise ApiError(400, {"config": [message]})
+        if message:  # BaseDetectorTypeValidator: "Invalid config: " + jsonschema's message
+            raise ApiError(400, {"config": [f"Invalid config: {message}"]})
 
 
 def config_schema_error(config: dict) -> str | None:
@@ -719,7 +720,7 @@ def resolve_slack_action(action: dict, org: Organization) -> JSON | None:
         # An id is checked as an id; the name next to it is corrected (2026 behaviour).
         channel = workspace.find_channel(str(given_id))
         if channel is None or channel.id != str(given_id):
-            return {"all": ["Slack: Channel not found. Invalid ID provided."]}
+            return {"all": ["Slack: Invalid channel id"]}
     elif given_name:
         channel = workspace.find_channel(str(given_name))
         if channel is None:
@@ -746,6 +747,7 @@ def check_email_action(action: dict, org: Organization) -> JSON | None:
     if target_type == "user" and org.user(ident) is None:
         return {"nonFieldErrors": ["User does not belong to this organization"]}
     action["integrationId"] = None
-    action["config"] = {"targetType": target_type, "targetDisplay": None,
-                        "targetIdentifier": "" if ident is None else str(ident)}
+    # The config as sent (Sentry serves `{"targetType", "targetIdentifier"}` for an email
+    # action: workflow_serializer_expected.jsonc), the identifier as a string.
+    action["config"] = {**config, "targetIdentifier": "" if ident is None else str(ident)}
     return None
