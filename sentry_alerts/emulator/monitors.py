@@ -553,8 +553,10 @@ def create_workflow(emu: Any, req: Request, org: str) -> Response:
         _check_detector_ids(organization, detector_ids, req)
         workflow_id = emu.state.ids("workflow").next()
         now = iso_now()
-        # No `triggers`: no when-condition group, served as null (test_serialize_simple).
-        triggers = data.get("triggers")
+        # No `triggers`: Sentry's WorkflowValidator.create reads them unconditionally (a 500);
+        # the emulator makes an empty any-short group instead (docs: known differences).
+        # Workflows without a trigger group (Sentry's legacy migration) serve null.
+        triggers = data.get("triggers") or {"logicType": "any-short", "conditions": []}
         check_trigger_logic(triggers)
         workflow = {
             "id": str(workflow_id),
@@ -563,7 +565,7 @@ def create_workflow(emu: Any, req: Request, org: str) -> Response:
             "createdBy": str(req.user_id) if getattr(req, "user_id", None) else None,
             "dateCreated": now,
             "dateUpdated": now,
-            "triggers": _group_json(emu, organization, triggers, None) if triggers else None,
+            "triggers": _group_json(emu, organization, triggers, None),
             "actionFilters": _filters_json(emu, organization, data.get("actionFilters") or [],
                                            []),
             "environment": data.get("environment"),
