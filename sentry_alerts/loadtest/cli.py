@@ -1,0 +1,62 @@
+"""The `loadtest` commands and `sample-service`: parse arguments, call the library.
+
+`register_commands(app, run_command)` adds them to the main app; `run_command` (errors as one
+paragraph and an exit code) is passed in, so this module does not import the main CLI. Only
+typer is imported here: the library is imported inside each command, keeping `--help` fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+PolicyArg = Annotated[Path, typer.Argument(help="The policy file.")]
+RunCommand = Callable[[Callable[[], int | None]], None]
+
+
+def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
+    loadtest = typer.Typer(
+        name="loadtest", no_args_is_help=True, add_completion=False,
+        help="Prove the policy's SLAs under load with k6: script, run, verify, rehearse the "
+             "alerts (docs/load-testing.md).")
+
+    @loadtest.command("script")
+    def script(
+        policy: PolicyArg,
+        out: Annotated[Path | None, typer.Option(
+            "--out", help="Write the script here (e.g. scripts/load-test/critical-endpoints.js) "
+            "instead of printing it.")] = None,
+    ) -> None:
+        """Write the k6 script: one group per transaction, the SLAs as thresholds."""
+
+        def body() -> int:
+            from sentry_alerts.loadtest.model import load_load_test
+            from sentry_alerts.loadtest.script import render_script
+            from sentry_alerts.render import plural
+
+            plan = load_load_test(policy)
+            text = render_script(plan, policy_path=policy.as_posix())
+            if out is None:
+                typer.echo(text, nl=False)
+                return 0
+            _write(out, text)
+            typer.echo(f"Wrote {out} ({plural(len(plan.endpoints), 'endpoint')}); run it with "
+                       f"`sentry-alerts loadtest run {policy} --base-url URL`.", err=True)
+            return 0
+
+        run_command(body)
+
+    app.add_typer(loadtest, name="loadtest")
+
+
+def _write(path: Path, text: str) -> None:
+    from sentry_alerts.errors import SentryAlertsError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SentryAlertsError(f"cannot write {path}: {exc.strerror or exc}.") from None
