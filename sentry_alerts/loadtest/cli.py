@@ -49,6 +49,32 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
 
         run_command(body)
 
+    @loadtest.command("verify")
+    def verify(
+        policy: PolicyArg,
+        summary: Annotated[Path, typer.Argument(help="k6's summary: --summary-export or "
+                                                "handleSummary JSON.")],
+        fmt: Annotated[str, typer.Option("--format", help="text, markdown (a pull-request "
+                                         "comment) or json.")] = "text",
+    ) -> None:
+        """Judge a k6 summary against the policy's SLAs: exit 0 when all hold, 1 if not."""
+
+        def body() -> int:
+            from sentry_alerts.errors import SentryAlertsError
+            from sentry_alerts.loadtest.model import load_load_test
+            from sentry_alerts.loadtest.report import FORMATS, render_verification
+            from sentry_alerts.loadtest.summary import read_summary
+            from sentry_alerts.loadtest.verify import verify as verify_summary
+
+            if fmt not in FORMATS:
+                raise SentryAlertsError(f"unknown --format {fmt!r}; use one of "
+                                        f"{', '.join(FORMATS)}.")
+            verification = verify_summary(load_load_test(policy), read_summary(summary))
+            typer.echo(render_verification(verification, fmt), nl=False)
+            return 0 if verification.ok else 1
+
+        run_command(body)
+
     app.add_typer(loadtest, name="loadtest")
 
 
