@@ -77,6 +77,22 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
 
     app.add_typer(loadtest, name="loadtest")
 
+    @app.command("sample-service")
+    def sample_service(
+        port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 = a free one).")
+                        ] = 8080,
+        latency_ms: Annotated[float, typer.Option("--latency-ms", help="How long each request "
+                                                  "takes before chaos is added.")] = 20.0,
+    ) -> None:
+        """Serve the example endpoints locally, with latency and error injection (chaos)."""
+
+        def body() -> int:
+            from sentry_alerts.loadtest.sample_service import serve
+
+            return serve(port=port, latency_ms=latency_ms)
+
+        run_command(body)
+
 
 def _write(path: Path, text: str) -> None:
     from sentry_alerts.errors import SentryAlertsError
