@@ -75,6 +75,31 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
 
         run_command(body)
 
+    @loadtest.command("rehearse")
+    def rehearse(
+        policy: PolicyArg,
+        raw: Annotated[Path, typer.Argument(help="k6's per-request output (--out json=FILE, "
+                                            "or FILE.gz).")],
+        fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    ) -> None:
+        """Replay the test's timings through each Sentry alert: when would it fire, resolve?"""
+
+        def body() -> int:
+            from sentry_alerts.errors import SentryAlertsError
+            from sentry_alerts.loadtest.model import load_load_test
+            from sentry_alerts.loadtest.rehearse import read_raw
+            from sentry_alerts.loadtest.rehearse import rehearse as replay
+            from sentry_alerts.loadtest.rehearse_report import FORMATS, render_json, render_text
+
+            if fmt not in FORMATS:
+                raise SentryAlertsError(f"unknown --format {fmt!r}; use one of "
+                                        f"{', '.join(FORMATS)}.")
+            report = replay(load_load_test(policy), read_raw(raw))
+            typer.echo(render_json(report) if fmt == "json" else render_text(report), nl=False)
+            return 0
+
+        run_command(body)
+
     app.add_typer(loadtest, name="loadtest")
 
     @app.command("sample-service")
