@@ -7,6 +7,7 @@ typer is imported here: the library is imported inside each command, keeping `--
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -46,6 +47,33 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
             typer.echo(f"Wrote {out} ({plural(len(plan.endpoints), 'endpoint')}); run it with "
                        f"`sentry-alerts loadtest run {policy} --base-url URL`.", err=True)
             return 0
+
+        run_command(body)
+
+    @loadtest.command("run")
+    def run(
+        policy: PolicyArg,
+        base_url: Annotated[str | None, typer.Option(
+            "--base-url", help="The service under test; default: the variable named by the "
+            "policy's load_test.base_url_env (BASE_URL).", show_default=False)] = None,
+        profile: Annotated[str | None, typer.Option(
+            "--profile", help="smoke, ramp (default), soak, burst, or one the policy defines.",
+            show_default=False)] = None,
+        out_dir: Annotated[Path, typer.Option(
+            "--out-dir", help="Where the script, summary.json and raw.json.gz go.")] = Path(
+            "load-test-results"),
+        fmt: Annotated[str, typer.Option("--format", help="text, markdown or json.")] = "text",
+        quiet: Annotated[bool, typer.Option(
+            "--quiet", help="Hide k6's progress and its own summary (its errors still show).")
+        ] = False,
+    ) -> None:
+        """Run k6 against the service and verify every SLA: exit 0 when all hold, 1 if not."""
+
+        def body() -> int:
+            from sentry_alerts.loadtest.run import run_load_test
+
+            return run_load_test(policy, base_url=base_url, profile=profile, out_dir=out_dir,
+                                 fmt=fmt, out=sys.stdout, err=sys.stderr, quiet=quiet)
 
         run_command(body)
 
