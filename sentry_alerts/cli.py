@@ -471,6 +471,13 @@ def monitoring_plan(
     run_command(body)
 
 
+# --- load testing (issue 14): `loadtest script|run|verify|rehearse` and `sample-service` ---
+# Defined in sentry_alerts/loadtest/cli.py, which gets run_command passed in (no import circle).
+from sentry_alerts.loadtest.cli import register_commands  # noqa: E402
+
+register_commands(app, run_command)
+
+
 def main() -> None:
     app()
 

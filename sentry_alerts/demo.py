@@ -2,8 +2,10 @@
 
 It starts the emulator on 127.0.0.1, then runs the real commands, as separate processes, the way
 a person would type them: validate -> plan -> apply -> plan (no changes); then a person edits a
-threshold in Sentry's UI, and plan shows the drift and apply repairs it. Between the steps it
-says what happened and why. Nothing leaves this machine.
+threshold in Sentry's UI, and plan shows the drift and apply repairs it. Last, a k6 load test
+against the sample service passes, fails once latency is injected, and the alert rehearsal shows
+the alert firing (sentry_alerts/loadtest/demo.py). Between the steps it says what happened and
+why. Nothing leaves this machine.
 """
 
 from __future__ import annotations
@@ -207,10 +209,15 @@ def run_demo(*, profile: str | None = None, out: TextIO | None = None) -> int:
         demo.run("apply", shown, "--auto-approve")
         demo.run("plan", shown, "--detailed-exitcode")
 
+        from sentry_alerts.loadtest.demo import load_test_steps
+
+        load_test_steps(demo, first_step=7, policy=shown)
+
         demo.say(f"""
-            That is the whole loop: validate -> plan -> apply, and plan again to catch drift.
-            Next: read docs/plan-and-apply.md, try `sentry-alerts emulator` to keep an emulated
-            Sentry running, and edit {shown} to add your own transactions.
+            That is the whole loop: validate -> plan -> apply, and plan again to catch drift;
+            and before a deploy, a load test proves the SLAs the alerts watch. Next: read
+            docs/plan-and-apply.md and docs/load-testing.md, try `sentry-alerts emulator` to
+            keep an emulated Sentry running, and edit {shown} to add your own transactions.
             """)
     return 0
 

@@ -24,6 +24,11 @@ from pydantic import (
 
 from sentry_alerts.model import STATISTICS, WINDOWS_MINUTES, Statistic, format_window
 from sentry_alerts.policy.durations import parse_duration_ms, parse_window_minutes
+from sentry_alerts.policy.load_test_models import (
+    LoadTestRequest,
+    LoadTestSettings,
+    request_problem,
+)
 
 # The SLA/alert statistics are the model's (one list for policy, backends and guides).
 STATISTIC_KEYS: tuple[str, ...] = STATISTICS
@@ -255,6 +260,16 @@ class Transaction(Defaults):
     alert: AlertThresholds
     dataset: DatasetName | None = Field(
         None, description="Override the policy's dataset for this transaction.")
+    load_test: LoadTestRequest | None = Field(
+        None, description="Its request in the k6 load test (`sentry-alerts loadtest`), where "
+                          "the transaction name is not enough.")
+
+    @model_validator(mode="after")
+    def _load_test_request_resolves(self) -> Transaction:
+        problem = request_problem(self.transaction, self.load_test) if self.load_test else None
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class PolicyHead(_Strict):
@@ -269,6 +284,9 @@ class PolicyHead(_Strict):
     dataset: DatasetName = Field(
         "auto", description="auto picks what the server supports: spans, metrics, transactions.")
     defaults: Defaults | None = None
+    load_test: LoadTestSettings | None = Field(
+        None, description="k6 load test settings (`sentry-alerts loadtest`): base URL variable, "
+                          "auth, default headers and statuses, load profile.")
     transactions: list[Any] | None = Field(description="The monitored transactions.")
 
 
