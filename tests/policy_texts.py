@@ -34,3 +34,14 @@ def policy_head(name: str, *, alert_name: bool = True, slack_channel_id: bool = 
         f"    - slack: {slack}\n"
         "transactions:\n"
     )
+
+
+# Two transactions, one with a warning threshold (so two triggers / two priority levels).
+CART_AND_CHECKOUT = """\
+  - transaction: GET /api/cart
+    sla: {p95: 500ms}
+    alert: {critical: 750ms}
+  - transaction: POST /api/checkout
+    sla: {p95: 800ms}
+    alert: {critical: 1200ms, warning: 1000ms}
+"""

@@ -8,39 +8,26 @@ projects it means, so a user on no team neither misses alerts nor creates them t
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 import requests
-import yaml
-from policy_texts import policy_head
+from policy_texts import CART_AND_CHECKOUT, policy_head
+from seeds import default_seed
 from typer.testing import CliRunner
 
 from sentry_alerts.cli import app
 from sentry_alerts.demo import managed_objects
 from sentry_alerts.emulator import ADMIN_TOKEN, ALERTS_TOKEN, OUTSIDER_TOKEN
-from sentry_alerts.emulator.server import DEFAULT_SEED
 
 ORG = "/api/0/organizations/acme"
 LISTS = {"monitors": ["detectors", "workflows"], "alert-rules": ["alert-rules"]}
 COMBOS = [("saas-2026", "monitors"), ("self-hosted-25", "alert-rules"),
           ("self-hosted-26.7", "monitors"), ("self-hosted-26.7", "alert-rules")]
-POLICY = policy_head("members") + """\
-  - transaction: GET /api/cart
-    sla: {p95: 500ms}
-    alert: {critical: 750ms}
-  - transaction: POST /api/checkout
-    sla: {p95: 800ms}
-    alert: {critical: 1200ms, warning: 1000ms}
-"""
+POLICY = policy_head("members") + CART_AND_CHECKOUT
 
 
 def closed_seed() -> dict:
     """The default seed with Open Membership off: Carol (on no team) can access nothing."""
-    seed = yaml.safe_load(DEFAULT_SEED.read_text())
-    seed = copy.deepcopy(seed)
-    seed["organizations"][0]["open_membership"] = False
-    return seed
+    return default_seed(open_membership=False)
 
 
 def run(emu, policy, *args, token=OUTSIDER_TOKEN, backend="monitors"):

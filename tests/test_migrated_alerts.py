@@ -10,21 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from policy_texts import policy_head
+from policy_texts import CART_AND_CHECKOUT, policy_head
 from typer.testing import CliRunner
 
 from sentry_alerts.cli import app
 from sentry_alerts.demo import managed_objects
 from sentry_alerts.emulator import ALERTS_TOKEN
 
-POLICY = policy_head("moved") + """\
-  - transaction: GET /api/cart
-    sla: {p95: 500ms}
-    alert: {critical: 750ms}
-  - transaction: POST /api/checkout
-    sla: {p95: 800ms}
-    alert: {critical: 1200ms, warning: 1000ms}
-"""
+POLICY = policy_head("moved") + CART_AND_CHECKOUT
 
 
 def run(emu, policy: Path, *args: str, backend: str = "monitors"):

@@ -5,14 +5,13 @@ monitor quota's bare-list error."""
 from __future__ import annotations
 
 import requests
-import yaml
 from policy_texts import policy_head
+from seeds import default_seed
 from typer.testing import CliRunner
 
 from sentry_alerts.cli import app
 from sentry_alerts.demo import managed_objects
 from sentry_alerts.emulator import ADMIN_TOKEN, ALERTS_TOKEN
-from sentry_alerts.emulator.server import DEFAULT_SEED
 
 TWO = policy_head("pending") + """\
   - transaction: GET /a
@@ -75,9 +74,7 @@ def test_a_monitor_turned_off_by_hand_is_a_visible_change(emulator_factory, tmp_
 
 
 def test_the_monitor_quota_is_one_sentence(emulator_factory, tmp_path):
-    seed = yaml.safe_load(DEFAULT_SEED.read_text())
-    seed["organizations"][0]["metric_detector_limit"] = 1
-    emu = emulator_factory(profile="saas-2026", seed=seed)
+    emu = emulator_factory(profile="saas-2026", seed=default_seed(metric_detector_limit=1))
     policy = tmp_path / "pending.yaml"
     policy.write_text(TWO)
     result = run(emu, policy, "apply", "--auto-approve")
@@ -90,9 +87,7 @@ def test_the_monitor_quota_is_one_sentence(emulator_factory, tmp_path):
 
 
 def test_a_refused_first_create_leaves_no_empty_workflow(emulator_factory, tmp_path):
-    seed = yaml.safe_load(DEFAULT_SEED.read_text())
-    seed["organizations"][0]["metric_detector_limit"] = 0
-    emu = emulator_factory(profile="saas-2026", seed=seed)
+    emu = emulator_factory(profile="saas-2026", seed=default_seed(metric_detector_limit=0))
     policy = tmp_path / "pending.yaml"
     policy.write_text(TWO)
     assert run(emu, policy, "apply", "--auto-approve").exit_code == 1
