@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from typing import Literal, TextIO
+from typing import Literal
 
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert
@@ -251,28 +251,4 @@ def _settle(backend: Backend, unclear: list[tuple[Change, _Unclear]],
     return follow_ups
 
 
-def apply_and_report(plan: Plan, backend: Backend, *, out: TextIO, err: TextIO,
-                     parallelism: int = DEFAULT_PARALLELISM, color: bool = False) -> ApplyResult:
-    """`apply_plan` for people: one line per alert on `out` as it finishes, a progress bar on
-    `err` when it is a terminal and the work is more than a screenful, then the summary."""
-    from sentry_alerts.render.text import ProgressBar, apply_summary, outcome_line
-
-    total = len(plan.executable) + len(plan.of("conflict"))
-    bar = ProgressBar(total, enabled=ProgressBar.wanted(total, err), stream=err)
-
-    def show(outcome: Outcome) -> None:
-        bar.clear()
-        out.write(outcome_line(outcome, color=color) + "\n")
-        out.flush()
-        bar.advance()
-
-    try:
-        result = apply_plan(plan, backend, parallelism=parallelism, on_outcome=show)
-    finally:
-        bar.close()
-    out.write("\n" + apply_summary(result) + "\n")
-    out.flush()
-    return result
-
-
-__all__ = ["ApplyResult", "DEFAULT_PARALLELISM", "Outcome", "apply_and_report", "apply_plan"]
+__all__ = ["ApplyResult", "DEFAULT_PARALLELISM", "Outcome", "apply_plan"]

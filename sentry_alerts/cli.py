@@ -223,33 +223,6 @@ def _check_backend(backend: str) -> str:
     return backend
 
 
-class _Progress:
-    """Slow steps (a Slack lookup Sentry runs in the background) report on stderr: in place on
-    a terminal (cleared before the plan is printed), else each kind of message once."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.seen: set[str] = set()
-        self.shown = False
-
-    def __call__(self, message: str) -> None:
-        if self.tty:
-            sys.stderr.write("\r\033[K" + message)
-            sys.stderr.flush()
-            self.shown = True
-            return
-        kind = re.sub(r"\d+", "#", message)
-        if kind not in self.seen:
-            self.seen.add(kind)
-            typer.echo(message, err=True)
-
-    def clear(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-            self.shown = False
-
-
 def _plan_or_guide(make_plan: Callable[[], T], *, policy_path: Path, guide_dir: Path,
                    no_fallback: bool) -> T | int:
     """Make the plan; without API access (no token, 401, 403) write the manual guide instead
@@ -305,7 +278,9 @@ def plan(
         if is_saved_plan(policy):
             raise SentryAlertsError(f"{policy} is a saved plan, not a policy file: apply it with "
                                     f"`sentry-alerts apply {policy}`, or plan its policy file.")
-        progress = _Progress()
+        from sentry_alerts.terminal import StatusLine
+
+        progress = StatusLine()
         planned = _plan_or_guide(
             lambda: plan_policy(str(policy), token=token, url=url, org=org,
                                 backend=_check_backend(backend), adopt=adopt,
@@ -353,10 +328,10 @@ def apply(
     """Make Sentry match the policy: plan, show the plan, confirm, apply exactly that plan."""
 
     def body() -> int:
-        from sentry_alerts.apply import apply_and_report
         from sentry_alerts.plan import plan_policy
         from sentry_alerts.render.text import render_plan
         from sentry_alerts.saved_plan import is_saved_plan, load_saved_plan, prepare_saved_plan
+        from sentry_alerts.terminal import StatusLine, apply_and_report
 
         if not 1 <= parallelism <= 25:
             raise SentryAlertsError(f"--parallelism must be between 1 and 25, not {parallelism}.")
@@ -372,7 +347,7 @@ def apply(
                         f"{policy} is a saved plan made without {flag}; options are fixed when "
                         f"the plan is made: run `sentry-alerts plan {saved.policy_path} {flag} "
                         f"--out {policy}` and apply that.")
-        progress = _Progress()
+        progress = StatusLine()
 
         def make_plan():
             if saved:

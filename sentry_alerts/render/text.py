@@ -11,15 +11,13 @@ Plain text; ANSI colour only when asked (the CLI asks when stdout is a terminal)
 
 from __future__ import annotations
 
-import shutil
-import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from sentry_alerts.model import Alert, query_for
 from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
 from sentry_alerts.render import kept_counts, plural
 
-if TYPE_CHECKING:  # apply.py imports this module to report; types only, no import cycle
+if TYPE_CHECKING:  # renderers read apply results; apply never imports a renderer
     from sentry_alerts.apply import ApplyResult, Outcome
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "orphan": " ",
@@ -158,43 +156,5 @@ def apply_summary(result: ApplyResult) -> str:
             "fix the causes above and run apply again: it continues from where this one stopped.")
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr, drawn only when `enabled` (a terminal with more work
-    than fits on one screen). `clear()` before printing other lines, `advance()` after."""
-
-    def __init__(self, total: int, *, enabled: bool, stream: TextIO | None = None) -> None:
-        self.total = total
-        self.done = 0
-        self.enabled = enabled and total > 0
-        self.stream = stream or sys.stderr
-
-    @staticmethod
-    def wanted(total: int, stream: TextIO | None = None) -> bool:
-        stream = stream or sys.stderr
-        is_tty = hasattr(stream, "isatty") and stream.isatty()
-        return bool(is_tty and total > shutil.get_terminal_size().lines)
-
-    def clear(self) -> None:
-        if self.enabled:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-
-    def advance(self, n: int = 1) -> None:
-        self.done += n
-        self.draw()
-
-    def draw(self) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * self.done / self.total)
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total} alerts")
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.clear()
-
-
-__all__ = ["FIELD_LABELS", "ProgressBar", "apply_summary", "change_lines", "header_lines",
+__all__ = ["FIELD_LABELS", "apply_summary", "change_lines", "header_lines",
            "outcome_line", "render_plan", "summary_line"]

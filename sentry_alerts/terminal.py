@@ -1,0 +1,114 @@
+"""What the commands show on a terminal while they work: a status line for slow steps, the
+apply's progress bar, and the apply's report as each alert finishes.
+
+The renderers (`render/`) only turn finished data (a plan, an outcome, a result) into text;
+this module decides when and where that text is written. `apply.py` knows neither.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from sentry_alerts.apply import ApplyResult, Outcome
+    from sentry_alerts.plan import Plan
+    from sentry_alerts.sentry.backend import Backend
+
+
+class StatusLine:
+    """Slow steps (a Slack lookup Sentry runs in the background) report on stderr: in place on
+    a terminal (cleared before the plan is printed), else each kind of message once."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.seen: set[str] = set()
+        self.shown = False
+
+    def __call__(self, message: str) -> None:
+        if self.tty:
+            self.stream.write("\r\033[K" + message)
+            self.stream.flush()
+            self.shown = True
+            return
+        kind = re.sub(r"\d+", "#", message)
+        if kind not in self.seen:
+            self.seen.add(kind)
+            self.stream.write(message + "\n")
+            self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.shown = False
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, drawn only when `enabled` (a terminal with more work
+    than fits on one screen). `clear()` before printing other lines, `advance()` after."""
+
+    def __init__(self, total: int, *, enabled: bool, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.done = 0
+        self.enabled = enabled and total > 0
+        self.stream = stream or sys.stderr
+
+    @staticmethod
+    def wanted(total: int, stream: TextIO | None = None) -> bool:
+        stream = stream or sys.stderr
+        is_tty = hasattr(stream, "isatty") and stream.isatty()
+        return bool(is_tty and total > shutil.get_terminal_size().lines)
+
+    def clear(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        self.draw()
+
+    def draw(self) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * self.done / self.total)
+        bar = "#" * filled + "." * (width - filled)
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total} alerts")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.clear()
+
+
+def apply_and_report(plan: Plan, backend: Backend, *, out: TextIO, err: TextIO,
+                     parallelism: int | None = None, color: bool = False) -> ApplyResult:
+    """`apply_plan` for people: one line per alert on `out` as it finishes, a progress bar on
+    `err` when it is a terminal and the work is more than a screenful, then the summary."""
+    from sentry_alerts.apply import DEFAULT_PARALLELISM, apply_plan
+    from sentry_alerts.render.text import apply_summary, outcome_line
+
+    total = len(plan.executable) + len(plan.of("conflict"))
+    bar = ProgressBar(total, enabled=ProgressBar.wanted(total, err), stream=err)
+
+    def show(outcome: Outcome) -> None:
+        bar.clear()
+        out.write(outcome_line(outcome, color=color) + "\n")
+        out.flush()
+        bar.advance()
+
+    try:
+        result = apply_plan(plan, backend, parallelism=parallelism or DEFAULT_PARALLELISM,
+                            on_outcome=show)
+    finally:
+        bar.close()
+    out.write("\n" + apply_summary(result) + "\n")
+    out.flush()
+    return result
+
+
+__all__ = ["ProgressBar", "StatusLine", "apply_and_report"]
