@@ -46,9 +46,13 @@ OrgOpt = Annotated[
 DEFAULT_URL = "https://sentry.io/"
 
 
-def run_command(fn: Callable[[], int | None]) -> None:
+def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
     """Run a command body: user-facing errors become `error: ...` and an exit code, never a
-    traceback."""
+    traceback. Retries and Sentry's deprecation notices go to stderr; with `verbose`, each HTTP
+    call too."""
+    from sentry_alerts.terminal import show_notices
+
+    show_notices(verbose=verbose)
     try:
         code = fn() or 0
     except SentryAlertsError as exc:
@@ -184,6 +188,17 @@ NoFallbackOpt = Annotated[
                        "there is no API access.")]
 
 
+VerboseOpt = Annotated[
+    bool, typer.Option("-v", "--verbose", help="Log each HTTP call on stderr: method, path, "
+                       "status, time and attempt (never headers or the token).")]
+RetryBudgetOpt = Annotated[
+    float, typer.Option("--retry-budget", metavar="SECONDS", min=0,
+                        help="Each request that fails in passing (5xx, 429, a dropped "
+                        "connection) is retried, each retry announced on stderr, for at most "
+                        "this long and 10 attempts. A wrong or dead --url (DNS, refused, TLS) "
+                        "fails at once.")]
+
+
 # Plans for reviewers (issue 5): output formats, saved plans, pruning.
 PLAN_FORMATS = ("text", "markdown", "json")
 PlanFormatOpt = Annotated[
@@ -264,6 +279,8 @@ def plan(
     fmt: PlanFormatOpt = "text",
     out: PlanOutOpt = None,
     prune: PruneOpt = False,
+    verbose: VerboseOpt = False,
+    retry_budget: RetryBudgetOpt = 120.0,
 ) -> None:
     """Show what apply would change in Sentry (read-only)."""
 
@@ -284,7 +301,8 @@ def plan(
         planned = _plan_or_guide(
             lambda: plan_policy(str(policy), token=token, url=url, org=org,
                                 backend=_check_backend(backend), adopt=adopt,
-                                insecure=insecure, progress=progress, prune=prune),
+                                insecure=insecure, progress=progress, prune=prune,
+                                connect_options={"retry_budget": retry_budget}),
             policy_path=policy, guide_dir=guide_dir, no_fallback=no_fallback)
         if isinstance(planned, int):
             return planned
@@ -302,7 +320,7 @@ def plan(
                        "it (or refuses if anything changed since).", err=True)
         return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else 0
 
-    run_command(body)
+    run_command(body, verbose=verbose)
 
 
 @app.command()
@@ -324,6 +342,8 @@ def apply(
     guide_dir: GuideDirOpt = Path("sentry-alerts-guide"),
     no_fallback: NoFallbackOpt = False,
     prune: PruneOpt = False,
+    verbose: VerboseOpt = False,
+    retry_budget: RetryBudgetOpt = 120.0,
 ) -> None:
     """Make Sentry match the policy: plan, show the plan, confirm, apply exactly that plan."""
 
@@ -348,15 +368,17 @@ def apply(
                         f"the plan is made: run `sentry-alerts plan {saved.policy_path} {flag} "
                         f"--out {policy}` and apply that.")
         progress = StatusLine()
+        options = {"retry_budget": retry_budget}
 
         def make_plan():
             if saved:
                 return prepare_saved_plan(policy, token=token, url=url, org=org,
                                           backend=_check_backend(backend), insecure=insecure,
-                                          progress=progress)
+                                          progress=progress, connect_options=options)
             return plan_policy(str(policy), token=token, url=url, org=org,
                                backend=_check_backend(backend), adopt=adopt,
-                               insecure=insecure, progress=progress, prune=prune)
+                               insecure=insecure, progress=progress, prune=prune,
+                               connect_options=options)
 
         planned = _plan_or_guide(make_plan, policy_path=policy_path, guide_dir=guide_dir,
                                  no_fallback=no_fallback)
@@ -398,7 +420,7 @@ def apply(
                                             policy_path=policy_path)
         return 0 if result.ok else EXIT_ERROR
 
-    run_command(body)
+    run_command(body, verbose=verbose)
 
 
 

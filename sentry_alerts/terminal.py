@@ -7,6 +7,7 @@ this module decides when and where that text is written. `apply.py` knows neithe
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import sys
@@ -16,6 +17,36 @@ if TYPE_CHECKING:
     from sentry_alerts.apply import ApplyResult, Outcome
     from sentry_alerts.plan import Plan
     from sentry_alerts.sentry.backend import Backend
+
+
+class _StderrNotices(logging.Handler):
+    """The client's log records for people, on whatever sys.stderr is at the time (the CLI's
+    test runner swaps it): warnings (retries, deprecations) as `warning: …`, and with -v each
+    HTTP call as it happened. A status line drawn in place is cleared first."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+            if record.levelno >= logging.WARNING:
+                text = "warning: " + text
+            stream = sys.stderr
+            erase = "\r\033[K" if hasattr(stream, "isatty") and stream.isatty() else ""
+            stream.write(erase + text + "\n")
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a notice must never break the command
+            self.handleError(record)
+
+
+_NOTICES = _StderrNotices()
+
+
+def show_notices(*, verbose: bool) -> None:
+    """Route sentry-alerts' log records to stderr: warnings always, each HTTP call with -v."""
+    logger = logging.getLogger("sentry_alerts")
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    if _NOTICES not in logger.handlers:
+        logger.addHandler(_NOTICES)
+    logger.propagate = False
 
 
 class StatusLine:
@@ -111,4 +142,4 @@ def apply_and_report(plan: Plan, backend: Backend, *, out: TextIO, err: TextIO,
     return result
 
 
-__all__ = ["ProgressBar", "StatusLine", "apply_and_report"]
+__all__ = ["ProgressBar", "StatusLine", "apply_and_report", "show_notices"]
