@@ -1,0 +1,52 @@
+"""How the command line's help reads, and why it starts fast.
+
+typer's defaults print a type after every option (`--strict <bool>`, `--format <str>`,
+`paths... <list[Path]>`), which reads as "this flag takes a value": `--strict true` then treats
+`true` as a policy file. Here flags show no value, options show a word for theirs
+(`--format FORMAT`, `--out FILE`), and arguments show their name only.
+
+Help is plain text (typer's Rich help costs about 0.1 s of imports), and parsing
+`sentry-alerts COMMAND --help` must not reach typer's pydantic-based value coercion: typer
+coerces the top level's unset flags (`--help`, the completion options, default None) through a
+pydantic adapter, which alone costs about 0.15 s. Giving those flags the default False (a bool
+needs no coercion) avoids it. `benchmarks/bench_startup.py` measures the result;
+`tests/test_cli_conventions.py` pins that `--help` imports neither rich nor pydantic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+
+class PlainGroup(TyperGroup):
+    """The top level (`sentry-alerts`): its unset flags default to False (see above)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for param in [*self.params, self.get_help_option(ctx)]:
+            if param is not None and getattr(param, "is_flag", False) and param.default is None:
+                param.default = False
+        return super().parse_args(ctx, args)
+
+
+class PlainCommand(TyperCommand):
+    """A subcommand: arguments appear by name (`POLICY`, `PATH...`) in the usage line and the
+    argument list, without typer's `{…}` and `<path>`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = param.metavar or (param.name or "").upper()
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+
+__all__ = ["PlainCommand", "PlainGroup"]
