@@ -17,7 +17,7 @@ import typer
 
 from sentry_alerts import __version__
 from sentry_alerts.cli_help import PlainCommand, PlainGroup
-from sentry_alerts.errors import EXIT_ERROR, AuthError, SentryAlertsError
+from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, AuthError, SentryAlertsError
 
 # `\b` keeps click from re-wrapping a paragraph.
 EPILOG = """\b
@@ -101,9 +101,9 @@ def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
     except SentryAlertsError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("error: interrupted; nothing further was sent to Sentry.", err=True)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt:  # before apply sends anything (apply's own Ctrl-C: terminal.py)
+        typer.echo("\nerror: interrupted (Ctrl-C); nothing was changed in Sentry.", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:  # a bug of ours: still one paragraph, never a traceback
@@ -425,7 +425,7 @@ def apply(
         from sentry_alerts.plan import plan_policy
         from sentry_alerts.render.text import render_plan
         from sentry_alerts.saved_plan import is_saved_plan, load_saved_plan, prepare_saved_plan
-        from sentry_alerts.terminal import StatusLine, apply_and_report
+        from sentry_alerts.terminal import StatusLine, StopOnCtrlC, apply_and_report
 
         if not 1 <= parallelism <= 25:
             raise SentryAlertsError(f"--parallelism must be between 1 and 25, not {parallelism}.")
@@ -487,8 +487,12 @@ def apply(
         from sentry_alerts.guide.cli import WriteWatch, guide_for_refused_writes
 
         backend_ = WriteWatch(planned.connection.backend)  # notes writes refused with 401/403
-        result = apply_and_report(the_plan, backend_, out=sys.stdout,
-                                  err=sys.stderr, parallelism=parallelism, color=_colour())
+        with StopOnCtrlC(sys.stderr) as ctrl_c:
+            result = apply_and_report(the_plan, backend_, out=sys.stdout, err=sys.stderr,
+                                      parallelism=parallelism, color=_colour(),
+                                      stop=ctrl_c.event)
+        if result.interrupted:
+            return EXIT_INTERRUPTED
         if backend_.denied and not no_fallback:
             return guide_for_refused_writes(planned, result, backend_, guide_dir=guide_dir,
                                             policy_path=policy_path)

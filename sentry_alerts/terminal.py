@@ -7,11 +7,15 @@ this module decides when and where that text is written. `apply.py` knows neithe
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import shutil
+import signal
 import sys
-from typing import TYPE_CHECKING, TextIO
+import threading
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from sentry_alerts.apply import ApplyResult, Outcome
@@ -116,10 +120,48 @@ class ProgressBar:
         self.clear()
 
 
+class StopOnCtrlC:
+    """While active (a `with` block in the main thread): the first Ctrl-C sets `event` (apply
+    sends nothing more, waits for the changes in flight, and reports as usual); the second
+    exits at once with 130, leaving the changes in flight to Sentry."""
+
+    def __init__(self, err: TextIO | None = None) -> None:
+        self.event = threading.Event()
+        self.err = err or sys.stderr
+        self._previous: Any = None
+        self._installed = False
+
+    def __enter__(self) -> StopOnCtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+            self._installed = False
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.event.is_set():
+            self.err.write("\nInterrupted again: exiting now. The changes that were in flight "
+                           "may still complete in Sentry; run plan to see.\n")
+            for stream in (sys.stdout, self.err):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+            os._exit(130)
+        self.event.set()
+        self.err.write("\nStopping: nothing more is sent to Sentry; waiting for the changes in "
+                       "flight to finish (press Ctrl-C again to quit at once).\n")
+        self.err.flush()
+
+
 def apply_and_report(plan: Plan, backend: Backend, *, out: TextIO, err: TextIO,
-                     parallelism: int | None = None, color: bool = False) -> ApplyResult:
+                     parallelism: int | None = None, color: bool = False,
+                     stop: threading.Event | None = None) -> ApplyResult:
     """`apply_plan` for people: one line per alert on `out` as it finishes, a progress bar on
-    `err` when it is a terminal and the work is more than a screenful, then the summary."""
+    `err` when it is a terminal and the work is more than a screenful, then the summary (also
+    after `stop` ended it early: what was done, what was not sent)."""
     from sentry_alerts.apply import DEFAULT_PARALLELISM, apply_plan
     from sentry_alerts.render.text import apply_summary, outcome_line
 
@@ -127,6 +169,8 @@ def apply_and_report(plan: Plan, backend: Backend, *, out: TextIO, err: TextIO,
     bar = ProgressBar(total, enabled=ProgressBar.wanted(total, err), stream=err)
 
     def show(outcome: Outcome) -> None:
+        if outcome.status == "not sent":  # counted in the summary, not listed one by one
+            return
         bar.clear()
         out.write(outcome_line(outcome, color=color) + "\n")
         out.flush()
@@ -134,12 +178,12 @@ def apply_and_report(plan: Plan, backend: Backend, *, out: TextIO, err: TextIO,
 
     try:
         result = apply_plan(plan, backend, parallelism=parallelism or DEFAULT_PARALLELISM,
-                            on_outcome=show)
+                            on_outcome=show, stop=stop)
     finally:
         bar.close()
-    out.write("\n" + apply_summary(result) + "\n")
+    out.write("\n" + apply_summary(result, color=color) + "\n")
     out.flush()
     return result
 
 
-__all__ = ["ProgressBar", "StatusLine", "apply_and_report", "show_notices"]
+__all__ = ["ProgressBar", "StatusLine", "StopOnCtrlC", "apply_and_report", "show_notices"]

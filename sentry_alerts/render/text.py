@@ -23,7 +23,8 @@ if TYPE_CHECKING:  # renderers read apply results; apply never imports a rendere
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "orphan": " ",
            "duplicate": " ", "unchanged": " "}
 _COLOURS = {"create": "32", "update": "33", "delete": "31", "conflict": "31", "orphan": "2",
-            "duplicate": "2", "ok": "32", "failed": "31", "skipped": "33"}
+            "duplicate": "2", "ok": "32", "failed": "31", "skipped": "33", "not sent": "33",
+            "summary": "1"}
 
 
 def _paint(text: str, what: str, color: bool) -> str:
@@ -134,7 +135,8 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
 
 def outcome_line(outcome: Outcome, *, color: bool = False) -> str:
     c = outcome.change
-    mark = {"created": "✓", "updated": "✓", "deleted": "✓", "failed": "✗", "skipped": "!"}
+    mark = {"created": "✓", "updated": "✓", "deleted": "✓", "failed": "✗", "skipped": "!",
+            "not sent": "-"}
     what = "ok" if outcome.ok else outcome.status
     text = f"{mark[outcome.status]} {c.action} {c.key}  \"{c.name}\": "
     if outcome.status == "failed":
@@ -142,18 +144,27 @@ def outcome_line(outcome: Outcome, *, color: bool = False) -> str:
     return _paint(text, what, color) + outcome.message
 
 
-def apply_summary(result: ApplyResult) -> str:
+def apply_summary(result: ApplyResult, *, color: bool = False) -> str:
+    """The last line(s) of an apply: what was done and what was not, and what to do next."""
     counts = (f"{result.count('created')} created, {result.count('updated')} updated, "
               f"{result.count('deleted')} deleted")
     if result.ok:
-        return f"Apply complete: {counts}."
+        return _paint(f"Apply complete: {counts}.", "summary", color)
     problems = []
     if result.failed:
         problems.append(f"{len(result.failed)} failed")
+    if result.not_sent:
+        problems.append(f"{len(result.not_sent)} not sent")
     if result.skipped:
         problems.append(plural(len(result.skipped), "conflict") + " not applied")
-    return (f"Apply incomplete: {counts}; {', '.join(problems)}. What succeeded stays applied; "
-            "fix the causes above and run apply again: it continues from where this one stopped.")
+    if result.interrupted:
+        return (_paint(f"Apply interrupted: {counts}; {', '.join(problems) or 'nothing left'}.",
+                       "summary", color)
+                + " What was done stays applied; nothing else was sent. Run apply again to "
+                "continue: it plans from the live state.")
+    return (_paint(f"Apply incomplete: {counts}; {', '.join(problems)}.", "summary", color)
+            + " What succeeded stays applied; fix the causes above and run apply again: it "
+            "continues from where this one stopped.")
 
 
 __all__ = ["FIELD_LABELS", "apply_summary", "change_lines", "header_lines",
