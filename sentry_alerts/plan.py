@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sentry_alerts.errors import SentryAlertsError
 from sentry_alerts.model import (
     COMPARED_FIELDS,
+    THRESHOLDS_LINE,
     Alert,
     EmailTarget,
     Marker,
@@ -258,14 +259,35 @@ def format_field(name: str, value: Any) -> str:
     return str(value)
 
 
+# The fields the description's thresholds line repeats (model.describe_thresholds).
+_IN_THRESHOLDS_LINE = frozenset({"aggregate", "window_minutes", "critical_ms", "warning_ms",
+                                 "resolve_ms"})
+
+
 def field_changes(desired: Alert, live: Alert) -> tuple[FieldChange, ...]:
-    """The compared fields whose values differ, in COMPARED_FIELDS order."""
+    """The compared fields whose values differ, in COMPARED_FIELDS order.
+
+    The description repeats the thresholds (`Fires when p95 > 750 ms over 5m.`): when that line
+    is all that differs in it and the threshold itself is listed as a change, the description
+    is not listed again (200 threshold changes are 200 changed values, not 400). apply still
+    writes the whole desired alert, description included."""
     out = []
     for name in COMPARED_FIELDS:
         new, old = getattr(desired, name), getattr(live, name)
         if not _same_value(name, new, old):
             out.append(FieldChange(name, format_field(name, old), format_field(name, new)))
+    if any(f.field in _IN_THRESHOLDS_LINE for f in out) and \
+            _only_thresholds_line_differs(desired.description, live.description):
+        out = [f for f in out if f.field != "description"]
     return tuple(out)
+
+
+def _only_thresholds_line_differs(new: str, old: str) -> bool:
+    def rest(text: str) -> list[str]:
+        return [line.strip() for line in (text or "").strip().splitlines()
+                if not line.startswith(THRESHOLDS_LINE)]
+
+    return rest(new) == rest(old)
 
 
 # --- matching desired and live ----------------------------------------------------------------

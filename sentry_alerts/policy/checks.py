@@ -36,7 +36,10 @@ from sentry_alerts.policy.models import (
 from sentry_alerts.policy.salvage import salvage
 from sentry_alerts.policy.yamltree import Path, YamlDocument
 
-DEFAULT_NAME_TEMPLATE = "{transaction}: {metric} > {critical}"
+# The transaction and the statistic, not the threshold: a name that holds the threshold changes
+# (and the alert's history moves to a new name) every time the threshold does. The thresholds
+# are in the description (model.describe_alert) and in the plan.
+DEFAULT_NAME_TEMPLATE = "{transaction}: {metric} latency"
 PLACEHOLDERS: tuple[str, ...] = (
     "transaction", "metric", "critical", "warning", "resolve", "window", "sla", "project",
     "environment", "key",
@@ -166,7 +169,7 @@ class _Checker:
                 self.report(path, "warning", "duplicate-name",
                             f"the alert name {spec.name!r} is also used at line {names[name_key]} "
                             f"in project {spec.project}; people cannot tell the alerts apart. Set "
-                            "`name:` (e.g. '{transaction} ({environment}): {metric}')")
+                            "`name:` (e.g. '{transaction} ({environment}): {metric} latency')")
             else:
                 names[name_key] = self.doc.where(path)[0]
             if not spec.targets:
@@ -408,7 +411,7 @@ class _Checker:
             self.report(path, "error", "name-too-long",
                         f"the alert name is {len(name)} characters; Sentry allows {MAX_NAME} "
                         f"(it starts {name[:40]!r}). Set a shorter `name:` template, e.g. "
-                        "'{key}: {metric} > {critical}'")
+                        "'{key}: {metric} latency'")
             return None
         return name
 

@@ -272,7 +272,7 @@ class Defaults(_Strict):
     runbook: Annotated[str, _non_blank("runbook")] | None = Field(
         None, description="Runbook URL, written into the alert's description.")
     name: Annotated[str, _non_blank("name")] | None = Field(
-        None, description="Alert name template, e.g. '{transaction}: {metric} > {critical}'.")
+        None, description="Alert name template; default '{transaction}: {metric} latency'.")
 
 
 class Transaction(Defaults):
