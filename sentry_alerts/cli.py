@@ -351,7 +351,8 @@ def plan(
 ) -> None:
     """Show what apply would change in Sentry.
 
-    Read-only: lists the live alerts and compares them with the policy.
+    Read-only. Before proposing anything it checks that every project, environment, team,
+    member and Slack workspace the policy names exists in the organization.
     """
 
     def body() -> int:

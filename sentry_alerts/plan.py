@@ -422,9 +422,14 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
     """Plan `policy` (a `policy.Policy`) against the live alerts of `connection`
     (a `sentry.connect.Connection`: `.backend`, `.backend_reason`, `.org`, `.url`).
 
-    Order matters: the listing comes before `materialize`, because backends learn lookups
-    (e.g. Slack channel ids) from existing alerts.
+    Order matters: every project, environment, team, member and Slack workspace the policy
+    names is checked first (nothing is proposed for a project that does not exist); the
+    listing comes before `materialize`, because backends learn lookups (e.g. Slack channel
+    ids) from existing alerts.
     """
+    from sentry_alerts.sentry.references import check_references
+
+    check_references(policy.specs, connection.directory)
     backend: Backend = connection.backend
     choice = backend.choose_dataset(policy.dataset)
     listing = backend.list_alerts()

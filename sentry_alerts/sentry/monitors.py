@@ -15,6 +15,7 @@ updateOrganizationDetector, the workflows paths) and docs/sentry-api.md.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -461,6 +462,7 @@ class MonitorsBackend:
                                  "policy.")
         acquired = self._acquire_workflow(alert)
         detector_id: str | None = None
+        refused = False
         try:
             body = self.detector_body(alert, [acquired[1]] if acquired else [])
             path = f"/api/0/organizations/{self.org}/projects/{alert.project}/detectors/"
@@ -473,8 +475,20 @@ class MonitorsBackend:
             live = self._creates.run(alert, once)
             detector_id = live.remote_id
             return live
+        except SentryAPIError as exc:
+            # A clear refusal (4xx) created nothing; an unclear failure may have (apply checks).
+            refused = exc.status is not None and 400 <= exc.status < 500 and exc.status != 429
+            raise
         finally:
             self._release_workflow(acquired[0] if acquired else None, detector_id)
+            if acquired and refused:
+                self._drop_if_unused(acquired[1])
+
+    def _drop_if_unused(self, workflow_id: str) -> None:
+        """A refused create leaves nothing half-made: the workflow made for it is deleted when
+        no monitor uses it. Best effort: the refusal stays the error reported."""
+        with contextlib.suppress(SentryAPIError):
+            self._unlink([workflow_id], "", None)
 
     def update(self, alert: Alert) -> Alert:
         if not alert.remote_id:
