@@ -254,6 +254,8 @@ def format_field(name: str, value: Any) -> str:
         return format_ms(value)
     if name == "targets":
         return format_targets(tuple(value or ()))
+    if name == "environment" and not value:
+        return "all environments"  # what Sentry does with none, and what its UI says
     if value is None or value == "":
         return "none"
     return str(value)

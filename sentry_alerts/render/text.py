@@ -6,7 +6,9 @@
     ! conflict an alert with the same name that this policy does not manage
       orphan / duplicate: reported and kept
 
-Plain text; ANSI colour only when asked (the CLI asks when stdout is a terminal).
+Plain text; ANSI colour only when asked (the CLI asks when stdout is a terminal and NO_COLOR
+is not set): actions in their colour, changed values old in red and new in green, the summary
+line in bold, as Terraform does.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "orphan
            "duplicate": " ", "unchanged": " "}
 _COLOURS = {"create": "32", "update": "33", "delete": "31", "conflict": "31", "orphan": "2",
             "duplicate": "2", "ok": "32", "failed": "31", "skipped": "33", "not sent": "33",
-            "summary": "1"}
+            "summary": "1", "old": "31", "new": "32"}
 
 
 def _paint(text: str, what: str, color: bool) -> str:
@@ -89,10 +91,13 @@ def change_lines(change: Change, *, color: bool = False) -> list[str]:
             label = FIELD_LABELS.get(f.field, f.field)
             if "\n" in f.old or "\n" in f.new:
                 lines.append(f"{indent}{label}:")
-                lines += _value_lines("was", f.old, indent + "  ")
-                lines += _value_lines("now", f.new, indent + "  ")
+                lines += [_paint(line, "old", color)
+                          for line in _value_lines("was", f.old, indent + "  ")]
+                lines += [_paint(line, "new", color)
+                          for line in _value_lines("now", f.new, indent + "  ")]
             else:
-                lines.append(f"{indent}{label}: {f.old} → {f.new}")
+                lines.append(f"{indent}{label}: {_paint(f.old, 'old', color)} → "
+                             f"{_paint(f.new, 'new', color)}")
     if change.note:
         lines.append(f"{indent}{change.note}")
     return lines
@@ -126,7 +131,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     lines.append("")
     if not plan.has_changes:
         lines.append("No changes: the live alerts match the policy.")
-    lines.append(summary_line(plan))
+    lines.append(_paint(summary_line(plan), "summary", color))
     return "\n".join(lines) + "\n"
 
 
