@@ -11,6 +11,9 @@ coerces the top level's unset flags (`--help`, the completion options, default N
 pydantic adapter, which alone costs about 0.15 s. Giving those flags the default False (a bool
 needs no coercion) avoids it. `benchmarks/bench_startup.py` measures the result;
 `tests/test_cli_conventions.py` pins that `--help` imports neither rich nor pydantic.
+
+The top-level help ends with EPILOG: every environment variable the tool reads, the exit
+codes and how to install shell completion.
 """
 
 from __future__ import annotations
@@ -18,6 +21,23 @@ from __future__ import annotations
 from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+# `\b` keeps click from re-wrapping a paragraph.
+EPILOG = """\b
+Environment variables:
+  SENTRY_AUTH_TOKEN    the auth token (plan, apply; also --token); never printed
+  SENTRY_URL           Sentry's address, default https://sentry.io/ (also --url)
+  SENTRY_ORG           the organization slug (also --org; else the policy's)
+  NO_COLOR             set: no colour in the plan and the apply report
+  SENTRY_ALERTS_DEBUG  set to 1: a traceback instead of the one-paragraph bug report
+  REQUESTS_CA_BUNDLE   a CA certificate file for a self-hosted Sentry (private CA)
+  HTTPS_PROXY          a proxy for the calls to Sentry (NO_PROXY: hosts without it)
+
+\b
+Exit codes: 0 success or no changes, 1 error, 2 changes found (plan --detailed-exitcode),
+3 no API access (a manual guide was written), 130 interrupted (Ctrl-C).
+Shell completion: sentry-alerts --install-completion (bash, zsh, fish, PowerShell).
+Documentation: README.md and docs/ in the source distribution."""
 
 
 class PlainGroup(TyperGroup):
@@ -49,4 +69,4 @@ class PlainCommand(TyperCommand):
         return pieces
 
 
-__all__ = ["PlainCommand", "PlainGroup"]
+__all__ = ["EPILOG", "PlainCommand", "PlainGroup"]
