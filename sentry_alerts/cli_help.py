@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from typer import TyperException
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 # `\b` keeps click from re-wrapping a paragraph.
@@ -40,14 +41,35 @@ Shell completion: sentry-alerts --install-completion (bash, zsh, fish, PowerShel
 Documentation: README.md and docs/ in the source distribution."""
 
 
+USAGE_ERROR_EXIT = 1  # not click's 2: `plan --detailed-exitcode` exits 2 for "changes found"
+
+
+def _usage_error_exits_1(exc: TyperException) -> None:
+    if getattr(exc, "exit_code", None) == 2:  # click's UsageError and its kinds
+        exc.exit_code = USAGE_ERROR_EXIT  # type: ignore[attr-defined]
+
+
 class PlainGroup(TyperGroup):
-    """The top level (`sentry-alerts`): its unset flags default to False (see above)."""
+    """The top level (`sentry-alerts`): its unset flags default to False (see above), and a
+    usage error (an unknown option or command, a bad value) exits 1 like every other error:
+    click's 2 would read as "changes found" to a CI job running `plan --detailed-exitcode`."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         for param in [*self.params, self.get_help_option(ctx)]:
             if param is not None and getattr(param, "is_flag", False) and param.default is None:
                 param.default = False
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except TyperException as exc:
+            _usage_error_exits_1(exc)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:  # the subcommand's own arguments are parsed in here
+            return super().invoke(ctx)
+        except TyperException as exc:
+            _usage_error_exits_1(exc)
+            raise
 
 
 class PlainCommand(TyperCommand):
@@ -69,4 +91,4 @@ class PlainCommand(TyperCommand):
         return pieces
 
 
-__all__ = ["EPILOG", "PlainCommand", "PlainGroup"]
+__all__ = ["EPILOG", "USAGE_ERROR_EXIT", "PlainCommand", "PlainGroup"]

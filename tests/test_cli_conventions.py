@@ -68,6 +68,19 @@ def test_help_imports_neither_rich_nor_pydantic():
     assert "IMPORTED []" in done.stdout, done.stdout[-500:] + done.stderr
 
 
+@pytest.mark.parametrize("args", [
+    ["plan", "--detailed-exitcode", "true", "policy.yaml"],  # a flag given a value
+    ["plan", "--bogus", "policy.yaml"],
+    ["plann"],
+    ["apply", "--parallelism", "abc", "policy.yaml"],
+    ["plan"],
+])
+def test_usage_errors_exit_1_never_2_which_means_changes_found(args):
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "Error:" in result.output and "Traceback" not in result.output
+
+
 def test_version():
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout == f"sentry-alerts {__version__}\n"
