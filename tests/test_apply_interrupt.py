@@ -68,6 +68,9 @@ class Terminal:
         return bool(chunk)
 
     def ctrl_c(self) -> None:
+        # As a person would, a moment after the text appeared: a 0x03 written the instant a
+        # prompt is printed can be lost by the pseudo-terminal (seen about 1 in 2 times here).
+        time.sleep(0.2)
         os.write(self.master, b"\x03")
 
     def finish(self, timeout: float = 60.0) -> tuple[int, str]:
