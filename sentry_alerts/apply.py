@@ -21,17 +21,19 @@ Whatever happens, the next run converges: the marker identifies what this run cr
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from typing import Literal, TextIO
+from typing import Literal
 
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert
 from sentry_alerts.plan import FIELD_LABELS, Change, Plan, field_changes
 from sentry_alerts.sentry.backend import Backend
 
-OutcomeStatus = Literal["created", "updated", "deleted", "failed", "skipped"]
+# "not sent": apply was stopped (Ctrl-C) before this change was sent; Sentry never saw it.
+OutcomeStatus = Literal["created", "updated", "deleted", "failed", "skipped", "not sent"]
 DEFAULT_PARALLELISM = 8
 
 
@@ -52,6 +54,7 @@ class Outcome:
 @dataclass(frozen=True)
 class ApplyResult:
     outcomes: tuple[Outcome, ...]
+    interrupted: bool = False  # stopped before every change was sent (Ctrl-C)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -65,9 +68,13 @@ class ApplyResult:
         return tuple(o for o in self.outcomes if o.status == "skipped")
 
     @property
+    def not_sent(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.status == "not sent")
+
+    @property
     def ok(self) -> bool:
         """Sentry now matches the plan: nothing failed and nothing was left out."""
-        return not self.failed and not self.skipped
+        return not self.failed and not self.skipped and not self.not_sent
 
 
 class _Unclear(Exception):
@@ -89,7 +96,12 @@ def _is_unclear(exc: SentryAlertsError) -> bool:
     return exc.status is None or exc.status >= 500 or exc.status == 429
 
 
-def _execute(backend: Backend, change: Change) -> Outcome:
+NOT_SENT = "not sent: apply was interrupted before this change was sent."
+
+
+def _execute(backend: Backend, change: Change, stop: threading.Event | None = None) -> Outcome:
+    if stop is not None and stop.is_set():
+        return Outcome(change, "not sent", NOT_SENT)
     try:
         if change.action == "create":
             assert change.desired is not None
@@ -141,13 +153,15 @@ def _verify(change: Change, live: list[Alert]) -> Outcome | Change | None:
 
 
 def _run_all(backend: Backend, work: list[tuple[Change, Change]], parallelism: int,
-             report: Callable[[Outcome], None], unclear: list[tuple[Change, _Unclear]]) -> None:
-    """Send each (plan change, what to send) pair; outcomes name the plan's change."""
+             report: Callable[[Outcome], None], unclear: list[tuple[Change, _Unclear]],
+             stop: threading.Event | None) -> None:
+    """Send each (plan change, what to send) pair; outcomes name the plan's change. Once `stop`
+    is set, changes not yet started are reported "not sent"; those in flight finish."""
     if not work:
         return
     pool = ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(work))))
     try:
-        futures = {pool.submit(_execute, backend, send): change for change, send in work}
+        futures = {pool.submit(_execute, backend, send, stop): change for change, send in work}
         for future in as_completed(futures):
             change = futures[future]
             try:
@@ -163,18 +177,22 @@ def _run_all(backend: Backend, work: list[tuple[Change, Change]], parallelism: i
                 outcome = replace(outcome, change=change, status=status, message=message)
             report(outcome)
     except BaseException:
-        # Ctrl-C (or a bug): send nothing more; the calls already in flight finish.
+        # A KeyboardInterrupt (a caller without `stop`) or a bug: send nothing more; the calls
+        # already in flight finish.
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
 
 
 def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARALLELISM,
-               on_outcome: Callable[[Outcome], None] | None = None) -> ApplyResult:
+               on_outcome: Callable[[Outcome], None] | None = None,
+               stop: threading.Event | None = None) -> ApplyResult:
     """Execute the plan's creates, updates and deletes; report conflicts as skipped.
 
     `on_outcome` is called once per change, in the calling thread, as each one finishes.
-    The result lists outcomes in plan order.
+    Setting `stop` (Ctrl-C) ends the apply early: nothing more is sent, the changes in flight
+    finish and are reported, the rest are reported "not sent", and the result says
+    `interrupted`. The result lists outcomes in plan order.
     """
     if not plan.listing_complete and plan.executable:
         raise SentryAlertsError(
@@ -207,18 +225,23 @@ def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARAL
         report(Outcome(change, "skipped", f"not applied: {change.note}"))
 
     unclear: list[tuple[Change, _Unclear]] = []
-    _run_all(backend, [(c, c) for c in plan.executable], parallelism, report, unclear)
-    if unclear:
+    _run_all(backend, [(c, c) for c in plan.executable], parallelism, report, unclear, stop)
+    if unclear and stop is not None and stop.is_set():
+        for change, err in unclear:  # no listing, no follow-up: the user asked to stop
+            report(Outcome(change, "failed", f"{err.error.message} Apply was interrupted before "
+                                             "this could be checked; run plan to see whether "
+                                             "Sentry applied it."))
+    elif unclear:
         follow_ups = _settle(backend, unclear, report)
         still: list[tuple[Change, _Unclear]] = []
-        _run_all(backend, follow_ups, parallelism, report, still)
+        _run_all(backend, follow_ups, parallelism, report, still, stop)
         for change, err in still:
             report(Outcome(change, "failed", f"{err.error.message} Run plan again to see what "
                                              "Sentry kept; the marker prevents a duplicate."))
 
     order = {id(c): i for i, c in enumerate(plan.changes)}
     outcomes.sort(key=lambda o: order.get(id(o.change), len(order)))
-    return ApplyResult(tuple(outcomes))
+    return ApplyResult(tuple(outcomes), interrupted=stop is not None and stop.is_set())
 
 
 def _settle(backend: Backend, unclear: list[tuple[Change, _Unclear]],
@@ -251,28 +274,4 @@ def _settle(backend: Backend, unclear: list[tuple[Change, _Unclear]],
     return follow_ups
 
 
-def apply_and_report(plan: Plan, backend: Backend, *, out: TextIO, err: TextIO,
-                     parallelism: int = DEFAULT_PARALLELISM, color: bool = False) -> ApplyResult:
-    """`apply_plan` for people: one line per alert on `out` as it finishes, a progress bar on
-    `err` when it is a terminal and the work is more than a screenful, then the summary."""
-    from sentry_alerts.render.text import ProgressBar, apply_summary, outcome_line
-
-    total = len(plan.executable) + len(plan.of("conflict"))
-    bar = ProgressBar(total, enabled=ProgressBar.wanted(total, err), stream=err)
-
-    def show(outcome: Outcome) -> None:
-        bar.clear()
-        out.write(outcome_line(outcome, color=color) + "\n")
-        out.flush()
-        bar.advance()
-
-    try:
-        result = apply_plan(plan, backend, parallelism=parallelism, on_outcome=show)
-    finally:
-        bar.close()
-    out.write("\n" + apply_summary(result) + "\n")
-    out.flush()
-    return result
-
-
-__all__ = ["ApplyResult", "DEFAULT_PARALLELISM", "Outcome", "apply_and_report", "apply_plan"]
+__all__ = ["ApplyResult", "DEFAULT_PARALLELISM", "Outcome", "apply_plan"]

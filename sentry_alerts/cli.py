@@ -1,7 +1,7 @@
 """The `sentry-alerts` command line: parses arguments and calls the library.
 
 Heavy modules (pydantic, requests, sentry_sdk, the emulator) are imported inside the commands,
-so that `sentry-alerts --help` starts fast.
+so that `sentry-alerts --help` starts fast (cli_help.py says how help stays fast and plain).
 """
 
 from __future__ import annotations
@@ -15,15 +15,41 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from sentry_alerts.errors import EXIT_ERROR, AuthError, SentryAlertsError
+from sentry_alerts import __version__
+from sentry_alerts.cli_help import EPILOG, PlainCommand, PlainGroup
+from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, AuthError, SentryAlertsError
 
 app = typer.Typer(
     name="sentry-alerts",
     help="Keep Sentry's performance alerts in code: validate, plan, apply, or write a manual guide.",
+    epilog=EPILOG,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    cls=PlainGroup,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"sentry-alerts {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _top_level(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True,
+        help="Show the version and exit.")] = False,
+) -> None:
+    """Keep Sentry's performance alerts in code: validate, plan, apply, or write a manual guide."""
+
+
+def command(name: str | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`@app.command`, with the plain help of cli_help.PlainCommand."""
+    return app.command(name, cls=PlainCommand)
+
 
 T = TypeVar("T")
 
@@ -31,32 +57,36 @@ T = TypeVar("T")
 TokenOpt = Annotated[
     str | None,
     typer.Option("--token", envvar="SENTRY_AUTH_TOKEN", show_envvar=True, show_default=False,
-                 help="Sentry auth token (needs org:read and alerts:write)."),
+                 metavar="TOKEN", help="Sentry auth token (needs org:read and alerts:write)."),
 ]
 UrlOpt = Annotated[
     str,
-    typer.Option("--url", envvar="SENTRY_URL", show_envvar=True,
+    typer.Option("--url", envvar="SENTRY_URL", show_envvar=True, metavar="URL",
                  help="Sentry base URL; for sentry.io the org's region is found automatically."),
 ]
 OrgOpt = Annotated[
     str | None,
-    typer.Option("--org", envvar="SENTRY_ORG", show_envvar=True,
+    typer.Option("--org", envvar="SENTRY_ORG", show_envvar=True, metavar="SLUG",
                  help="Organization slug (overrides the policy's `organization`)."),
 ]
 DEFAULT_URL = "https://sentry.io/"
 
 
-def run_command(fn: Callable[[], int | None]) -> None:
+def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
     """Run a command body: user-facing errors become `error: ...` and an exit code, never a
-    traceback."""
+    traceback. Retries and Sentry's deprecation notices go to stderr; with `verbose`, each HTTP
+    call too."""
+    from sentry_alerts.terminal import show_notices
+
+    show_notices(verbose=verbose)
     try:
         code = fn() or 0
     except SentryAlertsError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("error: interrupted; nothing further was sent to Sentry.", err=True)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt:  # before apply sends anything (apply's own Ctrl-C: terminal.py)
+        typer.echo("\nerror: interrupted (Ctrl-C); nothing was changed in Sentry.", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:  # a bug of ours: still one paragraph, never a traceback
@@ -87,29 +117,44 @@ def scrub_secrets(text: str) -> str:
     return _TOKEN_RE.sub("<token>", text)
 
 
-@app.command()
+@command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Policy files or folders (searched recursively).")],
+    paths: Annotated[list[Path], typer.Argument(
+        metavar="PATH...", help="Policy files or folders (searched recursively).")],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT",
+                                     help="text or json.")] = "text",
     backend: Annotated[str, typer.Option(
-        "--backend", help="auto (default), alert-rules or monitors: the API the policy will be "
-                          "applied with; alert-rules refuses alerts without a notify target.")
-    ] = "auto",
+        "--backend", metavar="BACKEND",
+        help="auto (default), alert-rules or monitors: the API the policy will be applied "
+             "with; alert-rules refuses alerts without a notify target.")] = "auto",
 ) -> None:
-    """Check policy files offline: syntax, types, keys, durations, windows, thresholds."""
+    """Check policy files offline.
+
+    Syntax, types, keys, durations, windows, thresholds; each problem with file:line:col and
+    what to write instead.
+    """
 
     def body() -> int:
         from sentry_alerts.policy.validate import run_validate
+
+        for path in paths:  # `--strict true`: the value a flag does not take became a path
+            if str(path).lower() in ("true", "false", "yes", "no") and not path.exists():
+                raise SentryAlertsError(
+                    f"{str(path)!r} is not a policy file: flags such as --strict take no value. "
+                    "Write `sentry-alerts validate --strict PATH`.")
 
         return run_validate(paths, strict=strict, fmt=fmt, out=sys.stdout, backend=backend)
 
     run_command(body)
 
 
-@app.command()
+@command()
 def schema() -> None:
-    """Print the policy file's JSON Schema (for editors and yaml-language-server)."""
+    """Print the policy file's JSON Schema.
+
+    For editors and yaml-language-server (a copy is policies/policy.schema.json).
+    """
 
     def body() -> int:
         from sentry_alerts.policy.schema import schema_json
@@ -123,23 +168,29 @@ def schema() -> None:
 # --- emulator and demo commands ---
 
 
-@app.command()
+@command()
 def emulator(
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 = a free one).")] = 8765,
+    port: Annotated[int, typer.Option("--port", metavar="PORT",
+                                      help="Port on 127.0.0.1 (0 = a free one).")] = 8765,
     profile: Annotated[str, typer.Option(
-        "--profile", help="saas-2026 (default), saas-2026-05, self-hosted-25, self-hosted-26.7.")
+        "--profile", metavar="PROFILE",
+        help="saas-2026 (default), saas-2026-05, self-hosted-25, self-hosted-26.7.")
     ] = "saas-2026",
-    seed: Annotated[Path | None, typer.Option("--seed", help="Seed YAML/JSON (org, projects, "
-                                              "Slack, tokens, alerts), or migrated-from-legacy "
-                                              "(the default seed plus the example policy's "
-                                              "alerts as Sentry migrated them from legacy "
-                                              "rules).")] = None,
-    state: Annotated[Path | None, typer.Option("--state", help="Keep state in this JSON file "
-                                               "across restarts.")] = None,
-    slack_delay: Annotated[float, typer.Option("--slack-delay", help="Seconds an async Slack "
-                                               "lookup stays pending.")] = 2.0,
+    seed: Annotated[Path | None, typer.Option("--seed", metavar="FILE", help="Seed YAML/JSON "
+                                              "(org, projects, Slack, tokens, alerts), or "
+                                              "migrated-from-legacy (the default seed plus the "
+                                              "example policy's alerts as Sentry migrated them "
+                                              "from legacy rules).")] = None,
+    state: Annotated[Path | None, typer.Option("--state", metavar="FILE", help="Keep state in "
+                                               "this JSON file across restarts.")] = None,
+    slack_delay: Annotated[float, typer.Option("--slack-delay", metavar="SECONDS",
+                                               help="Seconds an async Slack lookup stays "
+                                               "pending.")] = 2.0,
 ) -> None:
-    """Run a local Sentry emulator (alert rules, monitors, lookups) until Ctrl-C."""
+    """Run a local Sentry emulator until Ctrl-C.
+
+    Both alert APIs, the lookups, pagination, rate limits and faults on demand.
+    """
 
     def body() -> int:
         from sentry_alerts.emulator.server import serve
@@ -150,13 +201,16 @@ def emulator(
     run_command(body)
 
 
-@app.command()
+@command()
 def demo(
     profile: Annotated[str | None, typer.Option(
-        "--profile", help="Emulator profile: saas-2026 (default), saas-2026-05, self-hosted-25, "
+        "--profile", metavar="PROFILE", help="Emulator profile: saas-2026 (default), saas-2026-05, self-hosted-25, "
         "self-hosted-26.7.")] = None,
 ) -> None:
-    """Try sentry-alerts against an embedded Sentry emulator: validate, plan, apply, drift."""
+    """Try it all against an embedded emulator.
+
+    validate, plan, apply, plan again, then drift made in the "UI" and its repair.
+    """
 
     def body() -> int:
         from sentry_alerts.demo import run_demo
@@ -171,7 +225,7 @@ def demo(
 BACKENDS = ("auto", "alert-rules", "monitors")
 BackendOpt = Annotated[
     str,
-    typer.Option("--backend", help="auto (monitors where the server has them, else the legacy "
+    typer.Option("--backend", metavar="BACKEND", help="auto (monitors where the server has them, else the legacy "
                  "alert rules), alert-rules, or monitors."),
 ]
 AdoptOpt = Annotated[
@@ -184,20 +238,31 @@ InsecureOpt = Annotated[
 ]
 # Manual-guide fallback (issue 6): no token, or Sentry refuses it (401/403) -> guide, exit 3.
 GuideDirOpt = Annotated[
-    Path, typer.Option("--guide-dir", help="Where to write the manual setup guide when there is "
+    Path, typer.Option("--guide-dir", metavar="DIR", help="Where to write the manual setup guide when there is "
                        "no API access (exit code 3).")]
 NoFallbackOpt = Annotated[
     bool, typer.Option("--no-fallback", help="Fail instead of writing a manual setup guide when "
                        "there is no API access.")]
 
 
+VerboseOpt = Annotated[
+    bool, typer.Option("-v", "--verbose", help="Log each HTTP call on stderr: method, path, "
+                       "status, time and attempt (never headers or the token).")]
+RetryBudgetOpt = Annotated[
+    int, typer.Option("--retry-budget", metavar="SECONDS",
+                      help="Each request that fails in passing (5xx, 429, a dropped "
+                        "connection) is retried, each retry announced on stderr, for at most "
+                        "this long and 10 attempts. A wrong or dead --url (DNS, refused, TLS) "
+                        "fails at once.")]
+
+
 # Plans for reviewers (issue 5): output formats, saved plans, pruning.
 PLAN_FORMATS = ("text", "markdown", "json")
 PlanFormatOpt = Annotated[
-    str, typer.Option("--format", help="text (default), markdown (a pull-request comment) or "
+    str, typer.Option("--format", metavar="FORMAT", help="text (default), markdown (a pull-request comment) or "
                       "json (docs/plan-format.md).")]
 PlanOutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Also save the plan (JSON) to FILE; `apply FILE` "
+    Path | None, typer.Option("--out", metavar="FILE", help="Also save the plan (JSON) to FILE; `apply FILE` "
                               "applies exactly it, or refuses when it is stale.")]
 PruneOpt = Annotated[
     bool, typer.Option("--prune", help="Delete alerts this policy manages that left it (never "
@@ -230,33 +295,6 @@ def _check_backend(backend: str) -> str:
     return backend
 
 
-class _Progress:
-    """Slow steps (a Slack lookup Sentry runs in the background) report on stderr: in place on
-    a terminal (cleared before the plan is printed), else each kind of message once."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.seen: set[str] = set()
-        self.shown = False
-
-    def __call__(self, message: str) -> None:
-        if self.tty:
-            sys.stderr.write("\r\033[K" + message)
-            sys.stderr.flush()
-            self.shown = True
-            return
-        kind = re.sub(r"\d+", "#", message)
-        if kind not in self.seen:
-            self.seen.add(kind)
-            typer.echo(message, err=True)
-
-    def clear(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-            self.shown = False
-
-
 def _plan_or_guide(make_plan: Callable[[], T], *, policy_path: Path, guide_dir: Path,
                    no_fallback: bool) -> T | int:
     """Make the plan; without API access (no token, 401, 403) write the manual guide instead
@@ -281,9 +319,9 @@ def _colour() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-@app.command()
+@command()
 def plan(
-    policy: Annotated[Path, typer.Argument(help="The policy file.")],
+    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="The policy file.")],
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 when Sentry matches the policy, 2 when there are "
         "changes, 1 on errors.")] = False,
@@ -298,8 +336,14 @@ def plan(
     fmt: PlanFormatOpt = "text",
     out: PlanOutOpt = None,
     prune: PruneOpt = False,
+    verbose: VerboseOpt = False,
+    retry_budget: RetryBudgetOpt = 120,
 ) -> None:
-    """Show what apply would change in Sentry (read-only)."""
+    """Show what apply would change in Sentry.
+
+    Read-only. Before proposing anything it checks that every project, environment, team,
+    member and Slack workspace the policy names exists in the organization.
+    """
 
     def body() -> int:
         from sentry_alerts.errors import EXIT_CHANGES
@@ -312,11 +356,14 @@ def plan(
         if is_saved_plan(policy):
             raise SentryAlertsError(f"{policy} is a saved plan, not a policy file: apply it with "
                                     f"`sentry-alerts apply {policy}`, or plan its policy file.")
-        progress = _Progress()
+        from sentry_alerts.terminal import StatusLine
+
+        progress = StatusLine()
         planned = _plan_or_guide(
             lambda: plan_policy(str(policy), token=token, url=url, org=org,
                                 backend=_check_backend(backend), adopt=adopt,
-                                insecure=insecure, progress=progress, prune=prune),
+                                insecure=insecure, progress=progress, prune=prune,
+                                connect_options={"retry_budget": max(0, retry_budget)}),
             policy_path=policy, guide_dir=guide_dir, no_fallback=no_fallback)
         if isinstance(planned, int):
             return planned
@@ -334,18 +381,19 @@ def plan(
                        "it (or refuses if anything changed since).", err=True)
         return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else 0
 
-    run_command(body)
+    run_command(body, verbose=verbose)
 
 
-@app.command()
+@command()
 def apply(
-    policy: Annotated[Path, typer.Argument(help="The policy file, or a plan saved with "
+    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="The policy file, or a plan "
+                                           "saved with "
                                            "`plan --out` (applied exactly, or refused when "
                                            "stale).")],
     auto_approve: Annotated[bool, typer.Option(
         "--auto-approve", help="Apply without asking (for CI).")] = False,
     parallelism: Annotated[int, typer.Option(
-        "--parallelism", help="Alerts changed at the same time (1-25); the client also keeps "
+        "--parallelism", metavar="N", help="Alerts changed at the same time (1-25); the client also keeps "
         "under Sentry's rate limits.")] = 8,
     backend: BackendOpt = "auto",
     adopt: AdoptOpt = False,
@@ -356,14 +404,19 @@ def apply(
     guide_dir: GuideDirOpt = Path("sentry-alerts-guide"),
     no_fallback: NoFallbackOpt = False,
     prune: PruneOpt = False,
+    verbose: VerboseOpt = False,
+    retry_budget: RetryBudgetOpt = 120,
 ) -> None:
-    """Make Sentry match the policy: plan, show the plan, confirm, apply exactly that plan."""
+    """Make Sentry match the policy.
+
+    Plans, shows the plan, asks, and applies exactly that plan.
+    """
 
     def body() -> int:
-        from sentry_alerts.apply import apply_and_report
         from sentry_alerts.plan import plan_policy
         from sentry_alerts.render.text import render_plan
         from sentry_alerts.saved_plan import is_saved_plan, load_saved_plan, prepare_saved_plan
+        from sentry_alerts.terminal import StatusLine, StopOnCtrlC, apply_and_report
 
         if not 1 <= parallelism <= 25:
             raise SentryAlertsError(f"--parallelism must be between 1 and 25, not {parallelism}.")
@@ -379,16 +432,18 @@ def apply(
                         f"{policy} is a saved plan made without {flag}; options are fixed when "
                         f"the plan is made: run `sentry-alerts plan {saved.policy_path} {flag} "
                         f"--out {policy}` and apply that.")
-        progress = _Progress()
+        progress = StatusLine()
+        options = {"retry_budget": max(0, retry_budget)}
 
         def make_plan():
             if saved:
                 return prepare_saved_plan(policy, token=token, url=url, org=org,
                                           backend=_check_backend(backend), insecure=insecure,
-                                          progress=progress)
+                                          progress=progress, connect_options=options)
             return plan_policy(str(policy), token=token, url=url, org=org,
                                backend=_check_backend(backend), adopt=adopt,
-                               insecure=insecure, progress=progress, prune=prune)
+                               insecure=insecure, progress=progress, prune=prune,
+                               connect_options=options)
 
         planned = _plan_or_guide(make_plan, policy_path=policy_path, guide_dir=guide_dir,
                                  no_fallback=no_fallback)
@@ -423,29 +478,37 @@ def apply(
         from sentry_alerts.guide.cli import WriteWatch, guide_for_refused_writes
 
         backend_ = WriteWatch(planned.connection.backend)  # notes writes refused with 401/403
-        result = apply_and_report(the_plan, backend_, out=sys.stdout,
-                                  err=sys.stderr, parallelism=parallelism, color=_colour())
+        with StopOnCtrlC(sys.stderr) as ctrl_c:
+            result = apply_and_report(the_plan, backend_, out=sys.stdout, err=sys.stderr,
+                                      parallelism=parallelism, color=_colour(),
+                                      stop=ctrl_c.event)
+        if result.interrupted:
+            return EXIT_INTERRUPTED
         if backend_.denied and not no_fallback:
             return guide_for_refused_writes(planned, result, backend_, guide_dir=guide_dir,
                                             policy_path=policy_path)
         return 0 if result.ok else EXIT_ERROR
 
-    run_command(body)
+    run_command(body, verbose=verbose)
 
 
 
 # --- guide and monitoring-plan commands ---
 
 
-@app.command()
+@command()
 def guide(
-    policy: Annotated[Path, typer.Argument(help="The policy file.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the Markdown pages.")] = Path(
+    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="The policy file.")],
+    out: Annotated[Path, typer.Option("--out", metavar="DIR",
+                                      help="Folder for the Markdown pages.")] = Path(
         "sentry-alerts-guide"),
-    ui: Annotated[str, typer.Option("--ui", help="alerts (legacy UI), monitors (new UI) or "
-                                    "both.")] = "both",
+    ui: Annotated[str, typer.Option("--ui", metavar="UI", help="alerts (legacy UI), monitors "
+                                    "(new UI) or both.")] = "both",
 ) -> None:
-    """Write a step-by-step Markdown guide for creating the policy's alerts in Sentry's UI."""
+    """Write a manual setup guide (Markdown).
+
+    Step-by-step pages for creating the policy's alerts by hand in Sentry's UI.
+    """
 
     def body() -> int:
         from sentry_alerts.guide.cli import run_guide
@@ -455,13 +518,17 @@ def guide(
     run_command(body)
 
 
-@app.command("monitoring-plan")
+@command("monitoring-plan")
 def monitoring_plan(
-    policy: Annotated[Path, typer.Argument(help="The policy file.")],
-    out: Annotated[Path, typer.Option("--out", help="The Markdown file to write.")] = Path(
+    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="The policy file.")],
+    out: Annotated[Path, typer.Option("--out", metavar="FILE",
+                                      help="The Markdown file to write.")] = Path(
         "docs/performance/continuous-monitoring-plan.md"),
 ) -> None:
-    """Write the continuous monitoring plan (SLAs, thresholds, who is notified, what to do)."""
+    """Write the continuous monitoring plan.
+
+    SLAs, thresholds, who is notified and what to do, as one Markdown document.
+    """
 
     def body() -> int:
         from sentry_alerts.guide.cli import run_monitoring_plan

@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2  # plan --detailed-exitcode found changes
 EXIT_MANUAL_GUIDE = 3  # no API access: a manual setup guide was written instead
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 class SentryAlertsError(Exception):

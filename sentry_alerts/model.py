@@ -146,14 +146,31 @@ _MARKER_RE = re.compile(r"Managed by sentry-alerts \(policy ([A-Za-z0-9._-]+), k
 
 
 def describe_alert(spec: AlertSpec) -> str:
-    """The description sentry-alerts writes: what the SLA is, the runbook, and the marker."""
+    """The description sentry-alerts writes: what the SLA is, when it fires (the thresholds,
+    which the default name leaves out so that it stays stable), the runbook, and the marker."""
     lines = []
     if spec.sla_ms is not None:
         lines.append(f"SLA: {spec.sla_statistic or spec.statistic} < {format_ms(spec.sla_ms)} for {spec.transaction}.")
+    lines.append(describe_thresholds(spec))
     if spec.runbook:
         lines.append(f"Runbook: {spec.runbook}")
     lines.append(spec.marker().text())
     return "\n".join(lines)
+
+
+THRESHOLDS_LINE = "Fires when "  # how the description's thresholds line starts
+
+
+def describe_thresholds(spec: AlertSpec) -> str:
+    """`Fires when p95 > 750 ms over 5m (warning > 600 ms; resolves below 500 ms).`"""
+    extra = []
+    if spec.warning_ms is not None:
+        extra.append(f"warning > {format_ms(spec.warning_ms)}")
+    if spec.resolve_ms is not None:
+        extra.append(f"resolves below {format_ms(spec.resolve_ms)}")
+    details = f" ({'; '.join(extra)})" if extra else ""
+    return (f"{THRESHOLDS_LINE}{spec.statistic} > {format_ms(spec.critical_ms)} over "
+            f"{format_window(spec.window_minutes)}{details}.")
 
 
 def quote_search_value(value: str) -> str:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sentry_alerts.errors import SentryAlertsError
 from sentry_alerts.model import (
     COMPARED_FIELDS,
+    THRESHOLDS_LINE,
     Alert,
     EmailTarget,
     Marker,
@@ -256,19 +257,42 @@ def format_field(name: str, value: Any) -> str:
         return format_targets(tuple(value or ()))
     if name == "enabled":
         return "yes" if value else "no (turned off in Sentry)"
+    if name == "environment" and not value:
+        return "all environments"  # what Sentry does with none, and what its UI says
     if value is None or value == "":
         return "none"
     return str(value)
 
 
+# The fields the description's thresholds line repeats (model.describe_thresholds).
+_IN_THRESHOLDS_LINE = frozenset({"aggregate", "window_minutes", "critical_ms", "warning_ms",
+                                 "resolve_ms"})
+
+
 def field_changes(desired: Alert, live: Alert) -> tuple[FieldChange, ...]:
-    """The compared fields whose values differ, in COMPARED_FIELDS order."""
+    """The compared fields whose values differ, in COMPARED_FIELDS order.
+
+    The description repeats the thresholds (`Fires when p95 > 750 ms over 5m.`): when that line
+    is all that differs in it and the threshold itself is listed as a change, the description
+    is not listed again (200 threshold changes are 200 changed values, not 400). apply still
+    writes the whole desired alert, description included."""
     out = []
     for name in COMPARED_FIELDS:
         new, old = getattr(desired, name), getattr(live, name)
         if not _same_value(name, new, old):
             out.append(FieldChange(name, format_field(name, old), format_field(name, new)))
+    if any(f.field in _IN_THRESHOLDS_LINE for f in out) and \
+            _only_thresholds_line_differs(desired.description, live.description):
+        out = [f for f in out if f.field != "description"]
     return tuple(out)
+
+
+def _only_thresholds_line_differs(new: str, old: str) -> bool:
+    def rest(text: str) -> list[str]:
+        return [line.strip() for line in (text or "").strip().splitlines()
+                if not line.startswith(THRESHOLDS_LINE)]
+
+    return rest(new) == rest(old)
 
 
 # --- matching desired and live ----------------------------------------------------------------
@@ -420,9 +444,16 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
     """Plan `policy` (a `policy.Policy`) against the live alerts of `connection`
     (a `sentry.connect.Connection`: `.backend`, `.backend_reason`, `.org`, `.url`).
 
-    Order matters: the listing comes before `materialize`, because backends learn lookups
-    (e.g. Slack channel ids) from existing alerts.
+    Order matters: every project, environment, team, member and Slack workspace the policy
+    names is checked first (nothing is proposed for a project that does not exist); the
+    listing comes before `materialize`, because backends learn lookups (e.g. Slack channel
+    ids) from existing alerts.
     """
+    from sentry_alerts.sentry.references import check_references
+
+    # Environments are checked below, only for what will be created or moved (one request per
+    # project): a plan with nothing to create stays within its request budget.
+    check_references(policy.specs, connection.directory, environments_for=())
     backend: Backend = connection.backend
     if backend.name == "alert-rules":
         _require_targets(policy)
@@ -445,6 +476,10 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
     # look like orphans. The plan still says prune=True, so the views can say it was skipped.
     changes = diff_alerts(policy.name, desired, listing.alerts, adopt=adopt,
                           prune=prune and listing.complete, other_api=other_api)
+    moving = {c.key for c in changes if c.action == "create" or (
+        c.action == "update" and any(f.field == "environment" for f in c.fields))}
+    if moving:
+        check_references([s for s in policy.specs if s.key in moving], connection.directory)
     created = (now or datetime.now(UTC)).astimezone(UTC)
     return Plan(
         format_version=PLAN_FORMAT_VERSION,

@@ -109,6 +109,10 @@ def load_saved_plan(path: str | Path) -> Plan:
 # --- the checks ---------------------------------------------------------------------------------
 
 
+class TargetMismatchError(SentryAlertsError):
+    """A saved plan for another organization or Sentry than the one configured."""
+
+
 def _stale(path: str | Path, reasons: list[str], plan: Plan) -> StalePlanError:
     shown = reasons[:MAX_REASONS]
     more = len(reasons) - len(shown)
@@ -156,16 +160,26 @@ def url_may_match(requested: str, planned: str) -> bool:
     return (r[0], r[2], r[3]) == (p[0], p[2], p[3]) and p[1].endswith("." + r[1])
 
 
-def check_target(plan: Plan, path: str | Path, *, org: str, url: str) -> None:
-    reasons = []
-    if org != plan.org:
-        reasons.append(f"it was made for organization {plan.org}, not {org} (--org / SENTRY_ORG "
-                       "/ the policy's organization)")
-    if not url_may_match(url, plan.url):
-        reasons.append(f"it was made for the Sentry at {plan.url}, not {url.strip()} (--url / "
-                       "SENTRY_URL)")
-    if reasons:
-        raise _stale(path, reasons, plan)
+def check_target(plan: Plan, path: str | Path, *, org: str, url: str,
+                 org_source: str = "--org / SENTRY_ORG, else the policy's `organization`") -> None:
+    """The configured org and URL must be the plan's. A mismatch is not a stale plan: the plan
+    is fine, the environment points elsewhere, so the message says which is which and how to
+    point it back."""
+    same_org, same_url = org == plan.org, url_may_match(url, plan.url)
+    if same_org and same_url:
+        return
+    fixes = []
+    if not same_org:
+        fixes.append(f"SENTRY_ORG={plan.org} (or --org {plan.org})")
+    if not same_url:
+        fixes.append(f"SENTRY_URL={plan.url} (or --url {plan.url})")
+    raise TargetMismatchError(
+        f"the saved plan {path} was made for organization {plan.org} at {plan.url}, but this "
+        f"run is configured for organization {org} (from {org_source}) at {url.strip()} (from "
+        "--url / SENTRY_URL, default https://sentry.io/), so it was not applied and nothing "
+        f"was sent there. To apply it, set {' and '.join(fixes)}; to change {org} at "
+        f"{url.strip()} instead, make a plan there (`sentry-alerts plan {plan.policy_path} "
+        "--out FILE`).")
 
 
 def _changed(recorded: Alert, now: Alert) -> bool:
@@ -242,7 +256,9 @@ def prepare_saved_plan(path: str | Path, *, token: str | None, url: str, org: st
     if policy.name != plan.policy_name:  # only an edited plan file can get here
         raise _stale(path, [f"it names policy {plan.policy_name}, but {plan.policy_path} is "
                             f"policy {policy.name}"], plan)
-    check_target(plan, path, org=resolve_org(org, policy), url=url)
+    check_target(plan, path, org=resolve_org(org, policy), url=url,
+                 org_source="--org / SENTRY_ORG" if (org or "").strip()
+                 else f"the policy's `organization` in {plan.policy_path}")
     if backend not in ("auto", plan.backend):
         raise SentryAlertsError(
             f"the saved plan {path} was made for the {plan.backend} backend; drop --backend "
@@ -265,5 +281,5 @@ def prepare_saved_plan(path: str | Path, *, token: str | None, url: str, org: st
     return PlannedPolicy(plan, policy, connection)
 
 
-__all__ = ["check_policy_unchanged", "check_target", "is_saved_plan", "live_reasons",
+__all__ = ["TargetMismatchError", "check_policy_unchanged", "check_target", "is_saved_plan", "live_reasons",
            "load_saved_plan", "prepare_saved_plan", "save_plan", "url_may_match"]

@@ -14,12 +14,13 @@ from collections import Counter
 
 import pytest
 
-from sentry_alerts.apply import apply_and_report, apply_plan
+from sentry_alerts.apply import apply_plan
 from sentry_alerts.demo import managed_objects
 from sentry_alerts.emulator import ALERTS_TOKEN
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Marker
 from sentry_alerts.plan import plan_policy
+from sentry_alerts.terminal import apply_and_report
 
 POLICY = """\
 version: 1

@@ -15,6 +15,7 @@ from conftest import reference_file
 
 from sentry_alerts.errors import SentryAPIError
 from sentry_alerts.model import EmailTarget, SlackTarget
+from sentry_alerts.plan import field_changes
 from sentry_alerts.sentry.lookups import DirectoryError
 
 CASES = [
@@ -61,13 +62,16 @@ def test_create_list_compare_update_delete(setup):
     assert EmailTarget("user", "alice@acme.example") in live.targets
     assert live.owner == "team:backend"
 
-    # One threshold changes: only that field differs afterwards.
+    # One threshold changes: only that field differs afterwards (and the description's line
+    # that repeats it; the plan lists the threshold once).
     changed = backend.materialize(spec(critical=900), dataset)
     changed = replace(changed, name=again.name)
     updated = backend.update(changed.with_identity(live))
     relisted = backend.list_alerts().alerts
     assert len(relisted) == 1
-    assert differences(again, relisted[0]) == {"critical_ms": (750, 900)}
+    assert set(differences(again, relisted[0])) == {"critical_ms", "description"}
+    assert differences(again, relisted[0])["critical_ms"] == (750, 900)
+    assert [f.field for f in field_changes(again, relisted[0])] == ["critical_ms"]
     assert differences(changed, updated) == {}
     assert relisted[0].version != live.version
 

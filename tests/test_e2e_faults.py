@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sentry_alerts.apply import apply_and_report
 from sentry_alerts.cli import app
 from sentry_alerts.demo import managed_objects
 from sentry_alerts.emulator import ALERTS_TOKEN
 from sentry_alerts.model import Marker
 from sentry_alerts.plan import plan_policy
+from sentry_alerts.terminal import apply_and_report
 
 POLICY = "faulty"
 FAST = {"uncertain_settle": 0.05, "poll_interval": 0.05, "task_deadline": 10.0}

@@ -136,7 +136,7 @@ def test_read_only_token_guides_only_what_is_missing_or_different(
     assert not any(p.startswith("alerts/" if ui == "monitors" else "monitors/") for p in written)
     index = (guide_dir / "index.md").read_text(encoding="utf-8")
     assert "only what is missing or different" in index
-    assert "Already correct in Sentry" in index and "`GET /api/b: p95 > 750 ms`" in index
+    assert "Already correct in Sentry" in index and "`GET /api/b: p95 latency`" in index
     create = (guide_dir / ui / "get-api-d.md").read_text(encoding="utf-8")
     assert "`is_transaction:true transaction:\"GET /api/d\"`" in create
     assert "Transaction Duration" not in create.split("## Steps")[0]  # dataset fixed by the plan

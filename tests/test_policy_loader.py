@@ -54,7 +54,7 @@ def test_example_policy_loads() -> None:
     assert [s.transaction for s in policy.specs] == ["GET /api/propostas", "POST /api/simulacao-credito"]
     first = policy.specs[0]
     assert first.key == "get-api-propostas"
-    assert first.name == "GET /api/propostas: p95 > 750 ms"
+    assert first.name == "GET /api/propostas: p95 latency"  # no threshold: stable
     assert (first.statistic, first.critical_ms, first.sla_ms, first.window_minutes) == ("p95", 750.0, 500.0, 5)
     assert first.targets == (SlackTarget("#ops-alerts"),)
     assert first.source == (str(EXAMPLE), 17)

@@ -262,6 +262,45 @@ BAD_POLICIES: list[tuple[str, str | bytes, int, list[str]]] = [
     sla: {p95: 500ms}
     alert: {critical: 400ms}
 """), 10, ["at or below the SLA", "noise"]),
+    ("bare-number-under-10", tx("""\
+  - transaction: GET /api/a
+    alert: {critical: 2, metric: p95}
+"""), 9, ["2 ms?", "write 2s if you meant seconds", "[bare-number]"]),
+    ("bare-number-string", tx("""\
+  - transaction: GET /api/a
+    sla: {p95: "0.5"}
+    alert: {critical: 750ms}
+"""), 9, ["0.5 ms?", "write 0.5s"]),
+    ("slack-channel-space", "version: 1\nname: shop\ndefaults:\n  project: backend\n  notify:\n"
+     '    - slack: "#ops alerts"\ntransactions: []\n', 6,
+     ["Slack channel '#ops alerts' has a space", 'did you mean "#ops-alerts"']),
+    ("slack-channel-capitals", tx("""\
+  - transaction: GET /api/a
+    sla: {p95: 500ms}
+    alert: {critical: 750ms}
+    notify: [{slack: {channel: "#Ops-Alerts", channel_id: C1}}]
+"""), 11, ["capital letters", "lowercase", 'did you mean "#ops-alerts"']),
+    ("slack-channel-too-long", tx(f"""\
+  - transaction: GET /api/a
+    sla: {{p95: 500ms}}
+    alert: {{critical: 750ms}}
+    notify: [{{slack: "#{'a' * 81}"}}]
+"""), 11, ["81 characters long", "Slack allows 80"]),
+    ("slack-channel-punctuation", tx("""\
+  - transaction: GET /api/a
+    sla: {p95: 500ms}
+    alert: {critical: 750ms}
+    notify: [{slack: "#ops.alerts"}]
+"""), 11, ["letters, digits, `-` and `_`", 'did you mean "#ops-alerts"']),
+    ("unclosed-quote-at-end", tx("""\
+  - transaction: "GET /api/a
+    sla: {p95: 500ms}
+    alert: {critical: 750ms}
+"""), 8, ["the `\"` opened here is never closed", "line 11"]),
+    ("unclosed-quote-closed-later", "version: 1\nname: shop\ndefaults: {runbook: don't}\n"
+     'transactions:\n  - transaction: "GET /a\n    alert: {critical: 750ms}\n'
+     '  - transaction: "GET /b"\n    alert: {critical: 750ms}\n', 5,
+     ["the `\"` opened here is never closed", "[yaml-unclosed-quote]"]),
 ]
 
 
@@ -404,3 +443,48 @@ def test_broken_defaults_do_not_cause_guessed_findings(tmp_path: Path) -> None:
     assert "critical-within-sla" in result.output  # transactions are still checked
     assert "no project" not in result.output and "no-notify" not in result.output
     assert "internal-error" not in result.output
+
+
+def test_one_run_reports_the_problems_hidden_behind_other_errors(tmp_path: Path) -> None:
+    """A duplicate YAML key, a broken default and a transaction with a bad value no longer hide
+    the other checks: one run shows every round of fixes at once."""
+    path = tmp_path / "p.yaml"
+    path.write_text("""\
+version: 1
+name: shop
+defaults:
+  project: backend
+  window: 5m
+  window: 10m
+  notify:
+    - slack: "#Ops Alerts"
+transactions:
+  - transaction: GET /api/cart
+    id: cart
+    window: 7m
+    sla: {p95: 500ms}
+    alert: {critical: 400ms}
+  - transaction: GET /api/cart-2
+    id: cart
+    sla: {p95: 500ms}
+    alert: {critical: 2}
+  - transaction: GET /api/other
+    name: "{transaction}: {slaa}"
+    alert: {critical: 3s, warning: 4s, metric: p95}
+""")
+    result = run("--format", "json", str(path))
+    assert result.exit_code == 1
+    found = {(d["line"], d["code"]) for d in json.loads(result.output)["diagnostics"]}
+    assert found == {
+        (6, "duplicate-yaml-key"),          # alone, this used to hide everything below
+        (8, "bad-value"),                   # the Slack channel in the (broken) defaults
+        (12, "bad-window"),                 # the transaction with a bad window ...
+        (14, "critical-within-sla"),        # ... is still checked further
+        (16, "duplicate-key"),              # and its key is still compared with the others
+        (18, "bare-number"),
+        (18, "critical-within-sla"),
+        (20, "bad-template"),
+        (21, "warning-not-below-critical"),
+    }
+    # Nothing guessed from what is broken: the dropped notify is not "no notify target".
+    assert "no-notify" not in result.output and "missing-key" not in result.output

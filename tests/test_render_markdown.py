@@ -174,7 +174,7 @@ def test_field_changes_are_old_to_new_in_policy_terms_and_long_ones_are_folded()
     assert by_field["critical"] == ["750 ms", "900 ms"]
     assert by_field["description"] == ["see below", "see below"]
     assert "<details><summary>GET /api/cart p95: description</summary>" in text
-    assert "-Runbook: https://wiki/cart\n+Runbook: https://wiki/cart-v2" in text
+    assert "\n-Runbook: https://wiki/cart\n" in text and "\n+Runbook: https://wiki/cart-v2\n" in text
 
 
 def test_orphans_say_prune_deletes_them_and_unchanged_alerts_are_folded():

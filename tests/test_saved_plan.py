@@ -156,13 +156,25 @@ def test_edit_of_an_alert_the_plan_does_not_touch_does_not_block_it(world):
     assert "critical: 5000 ms → 400 ms" in drift.stdout  # shown by the next plan
 
 
-def test_plan_for_another_org_or_sentry_is_refused(world, emulator_factory):
+def test_plan_for_another_org_or_sentry_is_refused_saying_which_is_which(world, emulator_factory):
+    """Not "stale, make a new plan": the plan is fine, the environment points elsewhere."""
     world.plan_out()
-    refused(world.run("apply", "plan.json", "--org", "globex"),
-            "made for organization acme, not globex")
+    url = world.emu.url
+    other_org = world.run("apply", "plan.json", "--org", "globex")
+    assert other_org.exit_code == 1 and "stale" not in other_org.stderr
+    assert other_org.stderr == (
+        f"error: the saved plan plan.json was made for organization acme at {url}, but this run "
+        f"is configured for organization globex (from --org / SENTRY_ORG) at {url} (from --url "
+        "/ SENTRY_URL, default https://sentry.io/), so it was not applied and nothing was sent "
+        "there. To apply it, set SENTRY_ORG=acme (or --org acme); to change globex at "
+        f"{url} instead, make a plan there (`sentry-alerts plan reviewed.yaml --out FILE`).\n")
     other = emulator_factory(profile="self-hosted-26.7")
-    refused(world.run("apply", "plan.json", url=other.url),
-            f"made for the Sentry at {world.emu.url}, not {other.url}")
+    other_url = world.run("apply", "plan.json", url=other.url)
+    assert other_url.exit_code == 1 and "Traceback" not in other_url.output
+    assert (f"made for organization acme at {url}, but this run is configured for organization "
+            f"acme (from the policy's `organization` in reviewed.yaml) at {other.url}") \
+        in other_url.stderr
+    assert f"To apply it, set SENTRY_URL={url} (or --url {url})" in other_url.stderr
     assert world.managed() == []
     assert managed_objects(other, "acme", POLICY) == []
     assert other.calls() == []  # refused before the token was sent anywhere

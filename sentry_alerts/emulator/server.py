@@ -521,16 +521,9 @@ def serve(*, port: int = 0, profile: str | None = None, seed: str | Path | None 
     except OSError as exc:
         raise SentryAlertsError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}. Choose "
                                 "another --port (or 0 for a free one).") from None
-    print(f"Sentry emulator ({emu.profile.name}) listening on {emu.url}", file=out)
-    print(f"  {emu.profile.description}", file=out)
-    print("  Tokens (fake, emulator-only):", file=out)
-    for token in emu.state.tokens.values():
-        print(f"    {token.name or '-':<10} {token.token}  [{' '.join(sorted(token.scopes))}]",
-              file=out)
-    print(f"  Admin API: {emu.url}{ADMIN_PREFIX} (faults, log, state, edit)", file=out)
-    if emu.state_file:
-        print(f"  State is kept in {emu.state_file}", file=out)
-    print("  Press Ctrl-C to stop.", file=out, flush=True)
+    from sentry_alerts.emulator.banner import banner
+
+    print(banner(emu, admin_prefix=ADMIN_PREFIX), file=out, flush=True)
     try:
         while True:
             time.sleep(0.5)

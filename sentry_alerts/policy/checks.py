@@ -23,6 +23,7 @@ from sentry_alerts.model import (
     sort_targets,
 )
 from sentry_alerts.policy.diagnostics import Diagnostic, Severity
+from sentry_alerts.policy.durations import suspicious_bare_number
 from sentry_alerts.policy.errors_map import did_you_mean, translate
 from sentry_alerts.policy.models import (
     OVERRIDABLE,
@@ -32,9 +33,13 @@ from sentry_alerts.policy.models import (
     SlackChannel,
     Transaction,
 )
+from sentry_alerts.policy.salvage import salvage
 from sentry_alerts.policy.yamltree import Path, YamlDocument
 
-DEFAULT_NAME_TEMPLATE = "{transaction}: {metric} > {critical}"
+# The transaction and the statistic, not the threshold: a name that holds the threshold changes
+# (and the alert's history moves to a new name) every time the threshold does. The thresholds
+# are in the description (model.describe_alert) and in the plan.
+DEFAULT_NAME_TEMPLATE = "{transaction}: {metric} latency"
 PLACEHOLDERS: tuple[str, ...] = (
     "transaction", "metric", "critical", "warning", "resolve", "window", "sla", "project",
     "environment", "key",
@@ -68,29 +73,46 @@ class _Checker:
         self.filename = filename
         self.out = Checked()
         self.defaults_known = True  # False when `defaults` is broken (its errors are reported)
+        self.unknown_defaults: frozenset[str] = frozenset()  # default keys with a bad value
 
     def report(self, path: Path, severity: Severity, code: str, message: str, *, key: bool = False) -> None:
         line, col = self.doc.where(path, key=key)
         self.out.diagnostics.append(Diagnostic(self.filename, line, col, severity, code, message))
 
     def validate(self, model: type[BaseModel], data: Any, prefix: Path) -> Any:
+        return self._validate(model, data, prefix, salvaging=False)[0]
+
+    def validate_salvaging(self, model: type[BaseModel], data: Any,
+                           prefix: Path) -> tuple[Any, frozenset[str] | None]:
+        """Report every error; then (the model, None) when it is valid, (a model of what is
+        left, the dropped keys) when only optional keys were wrong, or (None, None)."""
+        return self._validate(model, data, prefix, salvaging=True)
+
+    def _validate(self, model: type[BaseModel], data: Any, prefix: Path,
+                  *, salvaging: bool) -> tuple[Any, frozenset[str] | None]:
         try:
-            return model.model_validate(data, strict=True)
+            return model.model_validate(data, strict=True), None
         except ValidationError as exc:
-            for err in exc.errors(include_url=False):
+            errors = exc.errors(include_url=False)
+            for err in errors:
                 path, at_key, code, message = translate(err, model, prefix)
                 self.report(path, "error", code, message, key=at_key)
-            return None
+            if not salvaging:
+                return None, None
+            partial, dropped = salvage(model, data, errors)  # type: ignore[arg-type]
+            return (partial, dropped) if partial is not None else (None, None)
 
     @staticmethod
-    def quietly(model: type[BaseModel], data: Any) -> tuple[Any, bool]:
-        """(the validated model or None, whether it is known); nothing is reported."""
+    def quietly(model: type[BaseModel], data: Any) -> tuple[Any, bool, frozenset[str]]:
+        """(the model or what is left of it, whether it is known, the keys dropped); nothing is
+        reported (the caller reported the errors already)."""
         if data is None:
-            return None, True
+            return None, True, frozenset()
         try:
-            return model.model_validate(data, strict=True), True
-        except ValidationError:
-            return None, False
+            return model.model_validate(data, strict=True), True, frozenset()
+        except ValidationError as exc:
+            partial, dropped = salvage(model, data, exc.errors(include_url=False))  # type: ignore[arg-type]
+            return partial, partial is not None, dropped
 
     def run(self) -> Checked:
         data = self.doc.data
@@ -106,7 +128,8 @@ class _Checker:
             # Still check the transactions, so one run shows as much as possible. When the
             # defaults themselves are broken (already reported), checks that depend on them
             # (a missing project, no notify target) are skipped rather than guessed.
-            defaults, self.defaults_known = self.quietly(Defaults, data.get("defaults"))
+            defaults, self.defaults_known, self.unknown_defaults = self.quietly(
+                Defaults, data.get("defaults"))
             dataset = data.get("dataset") if data.get("dataset") in DATASET_CHOICES else "auto"
             if isinstance(raw_items, list):
                 self.check_transactions(raw_items, defaults, dataset, policy_name="policy")
@@ -122,46 +145,86 @@ class _Checker:
 
     def check_transactions(self, items: list[Any], defaults: Defaults | None, dataset: str,
                            *, policy_name: str) -> None:
+        """Every transaction on its own. One with an error is still checked as far as it can
+        be (its other keys, its key's uniqueness); only whole, valid ones become specs."""
         self.out.transactions = len(items)
         keys: dict[str, tuple[int, str, bool]] = {}  # key -> (line, transaction, derived)
         names: dict[tuple[str, str], int] = {}  # (project, rendered name) -> line
         no_target: list[Path] = []
         for i, item in enumerate(items):
             path: Path = ("transactions", i)
-            t = self.validate(Transaction, item, path)
+            self.check_bare_numbers(item, path)
+            t, dropped = self.validate_salvaging(Transaction, item, path)
+            whole = dropped is None
+            if not self.check_unique_key(item, t, path, keys):
+                whole = False
             if t is None:
                 continue
-            spec = self.build_spec(t, path, defaults, dataset, policy_name)
-            if spec is None:
+            spec = self.build_spec(t, path, defaults, dataset, policy_name,
+                                   unknown=dropped or frozenset())
+            if spec is None or not whole:
                 continue
-            line = self.doc.where(path)[0]
-            derived = t.id is None
-            if spec.key in keys:
-                first_line, first_tx, first_derived = keys[spec.key]
-                if derived and first_derived and first_tx != t.transaction:
-                    why = (f"`{t.transaction}` and `{first_tx}` (line {first_line}) both give the "
-                           f"key `{spec.key}`")
-                else:
-                    why = f"key `{spec.key}` is already used at line {first_line} (`{first_tx}`)"
-                self.report(("transactions", i, "id") if not derived else path, "error",
-                            "duplicate-key",
-                            f"{why}; every transaction needs its own key: set a distinct `id:` "
-                            "on one of them")
-                continue
-            keys[spec.key] = (line, t.transaction, derived)
             name_key = (spec.project, spec.name)
             if name_key in names:
                 self.report(path, "warning", "duplicate-name",
                             f"the alert name {spec.name!r} is also used at line {names[name_key]} "
                             f"in project {spec.project}; people cannot tell the alerts apart. Set "
-                            "`name:` (e.g. '{transaction} ({environment}): {metric} > {critical}')")
+                            "`name:` (e.g. '{transaction} ({environment}): {metric} latency')")
             else:
-                names[name_key] = line
+                names[name_key] = self.doc.where(path)[0]
             if not spec.targets:
                 no_target.append(path)
             self.out.specs.append(spec)
-        if self.defaults_known:
+        if self.defaults_known and "notify" not in self.unknown_defaults:
             self.report_no_targets(no_target, defaults)
+
+    def check_unique_key(self, item: Any, t: Transaction | None, path: Path,
+                         keys: dict[str, tuple[int, str, bool]]) -> bool:
+        """The transaction's key (its `id`, or derived from its name) is not used before; read
+        from the raw item when the transaction has other errors. False on a duplicate."""
+        raw = item if isinstance(item, dict) else {}
+        given = t.id if t is not None else raw.get("id")
+        transaction = t.transaction if t is not None else raw.get("transaction")
+        if not isinstance(transaction, str) or (given is not None and not isinstance(given, str)):
+            return True  # no key to compare (already reported)
+        derived = given is None
+        key = slug_key(transaction) if derived else given
+        if not key:
+            return True
+        line = self.doc.where(path)[0]
+        if key not in keys:
+            keys[key] = (line, transaction, derived)
+            return True
+        first_line, first_tx, first_derived = keys[key]
+        if derived and first_derived and first_tx != transaction:
+            why = (f"`{transaction}` and `{first_tx}` (line {first_line}) both give the "
+                   f"key `{key}`")
+        else:
+            why = f"key `{key}` is already used at line {first_line} (`{first_tx}`)"
+        self.report(("transactions", path[1], "id") if not derived else path, "error",
+                    "duplicate-key",
+                    f"{why}; every transaction needs its own key: set a distinct `id:` "
+                    "on one of them")
+        return False
+
+    def check_bare_numbers(self, item: Any, path: Path) -> None:
+        """`critical: 2` is 2 ms: valid, and almost certainly meant as seconds."""
+        if not isinstance(item, dict):
+            return
+        for section in ("alert", "sla"):
+            values = item.get(section)
+            if not isinstance(values, dict):
+                continue
+            for key, value in values.items():
+                if key == "metric":
+                    continue
+                number = suspicious_bare_number(value)
+                if number is not None:
+                    shown = f"{number:g}"
+                    self.report((*path, section, key), "warning", "bare-number",
+                                f"{shown} ms? A number without a unit means milliseconds: write "
+                                f"{shown}s if you meant seconds (or {shown}ms to say it is "
+                                "milliseconds)")
 
     def report_no_targets(self, paths: list[Path], defaults: Defaults | None) -> None:
         message = ("nobody hears this alert: it has no notify target; add `notify: "
@@ -176,7 +239,9 @@ class _Checker:
             self.report(path, "warning", "no-notify", message)
 
     def build_spec(self, t: Transaction, path: Path, defaults: Defaults | None, policy_dataset: str,
-                   policy_name: str) -> AlertSpec | None:
+                   policy_name: str, *, unknown: frozenset[str] = frozenset()) -> AlertSpec | None:
+        """The spec, after every check of this transaction; None when any failed. `unknown`:
+        keys dropped for a bad value (already reported): checks that need them are skipped."""
         errors_before = sum(d.severity == "error" for d in self.out.diagnostics)
 
         def setting(name: str) -> Any:
@@ -186,15 +251,19 @@ class _Checker:
                 return getattr(defaults, name)
             return None
 
+        def known(name: str) -> bool:
+            return name not in unknown and (name in t.model_fields_set
+                                            or name not in self.unknown_defaults)
+
         project = setting("project")
-        if project is None and self.defaults_known:
+        if project is None and self.defaults_known and known("project"):
             self.report(path, "error", "missing-key",
                         f"transaction `{t.transaction}` has no project; set `project:` under "
                         "defaults or in this transaction, e.g. `project: backend`")
         window = setting("window") or DEFAULT_WINDOW_MINUTES
         dataset = t.dataset or policy_dataset
         statistic = t.alert.metric or (t.sla.statistic() if t.sla else None)
-        if statistic is None:
+        if statistic is None and known("sla") and known("alert.metric"):
             self.report((*path, "alert"), "error", "missing-statistic",
                         "say which statistic to alert on: add `sla: {p95: 500ms}` or "
                         "`metric: p95` under alert")
@@ -229,8 +298,8 @@ class _Checker:
         template = setting("name")
         template_path = (*path, "name") if "name" in t.model_fields_set else ("defaults", "name")
         name = self.render_name(template or DEFAULT_NAME_TEMPLATE, values, template_path,
-                                has_sla=t.sla is not None)
-        if sum(d.severity == "error" for d in self.out.diagnostics) > errors_before:
+                                has_sla=t.sla is not None or not known("sla"))
+        if sum(d.severity == "error" for d in self.out.diagnostics) > errors_before or unknown:
             return None
         if statistic is None or project is None:  # reported, or unknown because defaults are broken
             return None
@@ -342,7 +411,7 @@ class _Checker:
             self.report(path, "error", "name-too-long",
                         f"the alert name is {len(name)} characters; Sentry allows {MAX_NAME} "
                         f"(it starts {name[:40]!r}). Set a shorter `name:` template, e.g. "
-                        "'{key}: {metric} > {critical}'")
+                        "'{key}: {metric} latency'")
             return None
         return name
 

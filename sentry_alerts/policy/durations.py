@@ -45,6 +45,21 @@ def parse_duration_ms(value: object) -> float:
     return ms
 
 
+BARE_NUMBER_SUSPECT_BELOW = 10.0  # ms: no latency threshold is meant to be this low
+
+
+def suspicious_bare_number(value: object) -> float | None:
+    """The number when a threshold is a bare number (no unit, so milliseconds) under 10:
+    `critical: 2` is far more likely 2 seconds than 2 ms. None otherwise."""
+    if isinstance(value, bool):
+        return None
+    unitless = isinstance(value, str) and re.fullmatch(r"\s*(\d+(\.\d*)?|\.\d+)\s*", value)
+    if not (isinstance(value, int | float) or unitless):
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return number if 0 < number < BARE_NUMBER_SUSPECT_BELOW else None
+
+
 def parse_window_minutes(value: object) -> int:
     """`5m` -> 5, `1h` -> 60. Only the windows Sentry's UI offers."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):

@@ -124,7 +124,7 @@ def translate(err: dict[str, Any], root: type[BaseModel], prefix: Path) -> tuple
         return full, False, "wrong-type", (
             f"`{where}` must be text, but YAML read a mapping: an unquoted value that starts "
             "with `{` is a mapping in YAML. Put it in quotes, e.g. "
-            '`name: "{transaction}: {metric} > {critical}"`')
+            '`name: "{transaction}: {metric} latency"`')
     if kind == "string_type" and value is None and key in ("slack", "channel"):
         return full, False, "wrong-type", (
             f"`{where}` is empty; if you wrote a channel such as #ops-alerts without quotes, YAML "
@@ -166,7 +166,7 @@ def translate(err: dict[str, Any], root: type[BaseModel], prefix: Path) -> tuple
 
 def _example(key: str, full: Path = ()) -> str:
     if key == "name" and len(full) > 1:  # a transaction's or the defaults' alert name template
-        return ", e.g. `name: \"{transaction}: {metric} > {critical}\"`"
+        return ", e.g. `name: \"{transaction}: {metric} latency\"`"
     if key.isdigit() and len(full) >= 2:  # a list item
         item = {"transactions": "- transaction: GET /api/a", "notify": '- slack: "#ops-alerts"'}
         example = item.get(str(full[-2]))

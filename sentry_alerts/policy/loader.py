@@ -48,9 +48,12 @@ def check_bytes(raw: bytes, filename: str) -> CheckResult:
     doc, diagnostics = read_yaml(raw, filename)
     if doc is None:
         return CheckResult(filename, None, tuple(diagnostics), 0)
+    # A document may come with errors (a duplicate key): every other check still runs, so one
+    # run reports every problem it can.
     checked = check_document(doc, filename)
     # dict.fromkeys: one default shared by many transactions is reported once.
-    found = tuple(sorted(dict.fromkeys(checked.diagnostics), key=lambda d: (d.line, d.col)))
+    found = tuple(sorted(dict.fromkeys([*diagnostics, *checked.diagnostics]),
+                         key=lambda d: (d.line, d.col)))
     policy = None
     if not any(d.severity == "error" for d in found) and checked.name is not None:
         policy = Policy(

@@ -137,12 +137,43 @@ Owner = Annotated[str, AfterValidator(_check_owner)]
 EnvironmentName = Annotated[str, AfterValidator(_check_environment)]
 
 
+SLACK_CHANNEL_MAX = 80
+
+
+def _check_slack_channel(value: str) -> str:
+    """Slack's rules for channel names (offline, so `validate` catches what apply would fail
+    on): lowercase letters, digits, `-` and `_`, at most 80 characters. `@user` is a person."""
+    name = value.strip()
+    if name.startswith("@"):
+        return value
+    name = name.lstrip("#")
+    fixed = "-".join(name.lower().split())
+    if any(c.isspace() for c in name):
+        problem = "has a space; Slack channel names have none"
+    elif any(c.isupper() for c in name):
+        problem = "has capital letters; Slack channel names are lowercase"
+    elif len(name) > SLACK_CHANNEL_MAX:
+        return _slack_error(value, f"is {len(name)} characters long; Slack allows "
+                                   f"{SLACK_CHANNEL_MAX}", None)
+    elif not all(c.isalnum() or c in "-_" for c in name):
+        problem = "may only use letters, digits, `-` and `_` (Slack's rule)"
+        fixed = "".join(c if c.isalnum() or c in "-_" else "-" for c in fixed).strip("-")
+    else:
+        return value
+    return _slack_error(value, problem, fixed)
+
+
+def _slack_error(value: str, problem: str, fixed: str | None) -> str:
+    hint = f'; did you mean "#{fixed}"?' if fixed and fixed != value.strip().lstrip("#") else ""
+    raise ValueError(f"Slack channel {value.strip()!r} {problem}{hint}")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class SlackChannel(_Strict):
-    channel: Annotated[str, _non_blank("channel")] = Field(
+    channel: Annotated[str, _non_blank("channel"), AfterValidator(_check_slack_channel)] = Field(
         description='Channel name, e.g. "#ops-alerts" (or "@user" for a direct message).')
     channel_id: Annotated[str, _non_blank("channel_id")] | None = Field(
         None, description="Slack channel id, e.g. C0123ABC; avoids Sentry's slow name lookup.")
@@ -155,7 +186,8 @@ def _slack_form(value: Any) -> str:
 
 
 SlackValue = Annotated[
-    Annotated[Annotated[str, _non_blank("slack channel")], Tag("<text>")]
+    Annotated[Annotated[str, _non_blank("slack channel"), AfterValidator(_check_slack_channel)],
+              Tag("<text>")]
     | Annotated[SlackChannel, Tag("<mapping>")],
     Discriminator(_slack_form),
 ]
@@ -245,7 +277,7 @@ class Defaults(_Strict):
     runbook: Annotated[str, _non_blank("runbook")] | None = Field(
         None, description="Runbook URL, written into the alert's description.")
     name: Annotated[str, _non_blank("name")] | None = Field(
-        None, description="Alert name template, e.g. '{transaction}: {metric} > {critical}'.")
+        None, description="Alert name template; default '{transaction}: {metric} latency'.")
 
 
 class Transaction(Defaults):

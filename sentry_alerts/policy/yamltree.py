@@ -71,7 +71,9 @@ class _Stop(Exception):
 
 
 def read_yaml(raw: bytes, filename: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
-    """Parse `raw` into a document, or None and the errors saying why not."""
+    """Parse `raw` into a document, or None and the errors saying why not. A document can come
+    with errors too (a duplicate key: the first value is kept), so that the policy's other
+    checks still run."""
 
     def error(line: int, col: int, code: str, message: str) -> tuple[None, list[Diagnostic]]:
         return None, [Diagnostic(filename, line, col, "error", code, message)]
@@ -135,9 +137,7 @@ def read_yaml(raw: bytes, filename: str) -> tuple[YamlDocument | None, list[Diag
         return None, [stop.diagnostic]
     except RecursionError:
         return error(1, 1, "yaml-too-deep", "the YAML is nested too deeply to be a policy")
-    if builder.errors:
-        return None, builder.errors
-    return YamlDocument(data, builder.values, builder.keys), []
+    return YamlDocument(data, builder.values, builder.keys), builder.errors
 
 
 class _Builder:
@@ -259,6 +259,12 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, filename: str) -> D
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = (exc.problem or "").strip()
     lines = text.splitlines()
+    unclosed = _unclosed_quote(exc, lines, line)
+    if unclosed is not None:
+        q_line, q_col, quote = unclosed
+        return Diagnostic(filename, q_line, q_col, "error", "yaml-unclosed-quote",
+                          f"the {quote} opened here is never closed (YAML read on to line "
+                          f"{line} looking for it); add the closing {quote} on this line")
     tab_line = next((i + 1 for i, s in enumerate(lines)
                      if "\t" in s[: len(s) - len(s.lstrip(" \t"))]), None)
     if "tab" in problem or (tab_line is not None and tab_line <= line):
@@ -280,6 +286,58 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, filename: str) -> D
     return Diagnostic(filename, line, col, "error", "yaml-syntax",
                       f"invalid YAML: {problem or 'syntax error'}{context}; check indentation, "
                       "colons and quotes around this point")
+
+
+def _unclosed_quote(exc: yaml.MarkedYAMLError, lines: list[str],
+                    error_line: int) -> tuple[int, int, str] | None:
+    """Where a quote that is never closed opened: (line, col, the quote), or None.
+
+    PyYAML reports an unclosed quote at the end of the file ("while scanning a quoted scalar"),
+    or, when a later quote happens to close it, as some other error further down; either way
+    the mistake is on the line where the quote opened."""
+    if "quoted scalar" in (exc.context or "") and exc.context_mark is not None:
+        mark = exc.context_mark
+        quote = lines[mark.line][mark.column] if mark.line < len(lines) and \
+            mark.column < len(lines[mark.line]) else '"'
+        return mark.line + 1, mark.column + 1, "`'`" if quote == "'" else '`"`'
+    for number, text in enumerate(lines[:error_line], start=1):
+        col = _open_quote_col(text)
+        if col is not None:
+            return number, col + 1, "`'`" if text[col] == "'" else '`"`'
+    return None
+
+
+def _open_quote_col(line: str) -> int | None:
+    """The column of a quoted value that starts on this line but does not end on it, if any.
+    A quote only starts a value after `: `, `- `, `[`, `{`, `,` or at the start of the line
+    (an apostrophe inside plain text, as in `don't`, does not)."""
+    i, value_may_start = 0, True
+    while i < len(line):
+        ch = line[i]
+        if ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return None  # a comment
+        if ch in "\"'" and value_may_start:
+            j = i + 1
+            while j < len(line):
+                if ch == '"' and line[j] == "\\":
+                    j += 2
+                    continue
+                if line[j] == ch:
+                    if ch == "'" and line[j + 1:j + 2] == "'":
+                        j += 2  # '' is an escaped ' inside single quotes
+                        continue
+                    break
+                j += 1
+            if j >= len(line):
+                return i
+            i, value_may_start = j + 1, False
+            continue
+        if ch in "[{," or (ch in ":-" and line[i + 1:i + 2] in (" ", "")):
+            value_may_start = True
+        elif ch not in " \t":
+            value_may_start = False
+        i += 1
+    return None
 
 
 def _line_col_bytes(raw: bytes, offset: int) -> Loc:

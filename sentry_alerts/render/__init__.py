@@ -1,4 +1,5 @@
-"""Views of a plan: text (terminal) today; Markdown and JSON read the same `Plan` data."""
+"""Views of a plan, each reading the same `Plan` data: text (the terminal, `text.py`), Markdown
+(a pull-request comment, `markdown.py`) and JSON (`json_view.py`)."""
 
 from __future__ import annotations
 

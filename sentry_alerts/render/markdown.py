@@ -106,7 +106,7 @@ def _create_rows(changes: tuple[Change, ...]) -> list[list[str]]:
         a = c.desired
         assert a is not None
         rows.append([_name(c), _code(c.key), _cell_value(a.project or "none"),
-                     _cell_value(a.environment or "none"), _code(a.aggregate),
+                     _cell_value(a.environment or "all environments"), _code(a.aggregate),
                      _cell_value(format_field("critical_ms", a.critical_ms)),
                      _cell_value(format_field("warning_ms", a.warning_ms)),
                      _cell_value(format_field("window_minutes", a.window_minutes)),

@@ -6,26 +6,27 @@
     ! conflict an alert with the same name that this policy does not manage
       orphan / duplicate: reported and kept
 
-Plain text; ANSI colour only when asked (the CLI asks when stdout is a terminal).
+Plain text; ANSI colour only when asked (the CLI asks when stdout is a terminal and NO_COLOR
+is not set): actions in their colour, changed values old in red and new in green, the summary
+line in bold, as Terraform does.
 """
 
 from __future__ import annotations
 
-import shutil
-import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from sentry_alerts.model import Alert, query_for
 from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
 from sentry_alerts.render import kept_counts, plural
 
-if TYPE_CHECKING:  # apply.py imports this module to report; types only, no import cycle
+if TYPE_CHECKING:  # renderers read apply results; apply never imports a renderer
     from sentry_alerts.apply import ApplyResult, Outcome
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "conflict": "!", "orphan": " ",
            "duplicate": " ", "unchanged": " "}
 _COLOURS = {"create": "32", "update": "33", "delete": "31", "conflict": "31", "orphan": "2",
-            "duplicate": "2", "ok": "32", "failed": "31", "skipped": "33"}
+            "duplicate": "2", "ok": "32", "failed": "31", "skipped": "33", "not sent": "33",
+            "summary": "1", "old": "31", "new": "32"}
 
 
 def _paint(text: str, what: str, color: bool) -> str:
@@ -90,10 +91,13 @@ def change_lines(change: Change, *, color: bool = False) -> list[str]:
             label = FIELD_LABELS.get(f.field, f.field)
             if "\n" in f.old or "\n" in f.new:
                 lines.append(f"{indent}{label}:")
-                lines += _value_lines("was", f.old, indent + "  ")
-                lines += _value_lines("now", f.new, indent + "  ")
+                lines += [_paint(line, "old", color)
+                          for line in _value_lines("was", f.old, indent + "  ")]
+                lines += [_paint(line, "new", color)
+                          for line in _value_lines("now", f.new, indent + "  ")]
             else:
-                lines.append(f"{indent}{label}: {f.old} → {f.new}")
+                lines.append(f"{indent}{label}: {_paint(f.old, 'old', color)} → "
+                             f"{_paint(f.new, 'new', color)}")
     if change.note:
         lines.append(f"{indent}{change.note}")
     return lines
@@ -127,7 +131,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     lines.append("")
     if not plan.has_changes:
         lines.append("No changes: the live alerts match the policy.")
-    lines.append(summary_line(plan))
+    lines.append(_paint(summary_line(plan), "summary", color))
     return "\n".join(lines) + "\n"
 
 
@@ -136,7 +140,8 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
 
 def outcome_line(outcome: Outcome, *, color: bool = False) -> str:
     c = outcome.change
-    mark = {"created": "✓", "updated": "✓", "deleted": "✓", "failed": "✗", "skipped": "!"}
+    mark = {"created": "✓", "updated": "✓", "deleted": "✓", "failed": "✗", "skipped": "!",
+            "not sent": "-"}
     what = "ok" if outcome.ok else outcome.status
     text = f"{mark[outcome.status]} {c.action} {c.key}  \"{c.name}\": "
     if outcome.status == "failed":
@@ -144,57 +149,28 @@ def outcome_line(outcome: Outcome, *, color: bool = False) -> str:
     return _paint(text, what, color) + outcome.message
 
 
-def apply_summary(result: ApplyResult) -> str:
+def apply_summary(result: ApplyResult, *, color: bool = False) -> str:
+    """The last line(s) of an apply: what was done and what was not, and what to do next."""
     counts = (f"{result.count('created')} created, {result.count('updated')} updated, "
               f"{result.count('deleted')} deleted")
     if result.ok:
-        return f"Apply complete: {counts}."
+        return _paint(f"Apply complete: {counts}.", "summary", color)
     problems = []
     if result.failed:
         problems.append(f"{len(result.failed)} failed")
+    if result.not_sent:
+        problems.append(f"{len(result.not_sent)} not sent")
     if result.skipped:
         problems.append(plural(len(result.skipped), "conflict") + " not applied")
-    return (f"Apply incomplete: {counts}; {', '.join(problems)}. What succeeded stays applied; "
-            "fix the causes above and run apply again: it continues from where this one stopped.")
+    if result.interrupted:
+        return (_paint(f"Apply interrupted: {counts}; {', '.join(problems) or 'nothing left'}.",
+                       "summary", color)
+                + " What was done stays applied; nothing else was sent. Run apply again to "
+                "continue: it plans from the live state.")
+    return (_paint(f"Apply incomplete: {counts}; {', '.join(problems)}.", "summary", color)
+            + " What succeeded stays applied; fix the causes above and run apply again: it "
+            "continues from where this one stopped.")
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr, drawn only when `enabled` (a terminal with more work
-    than fits on one screen). `clear()` before printing other lines, `advance()` after."""
-
-    def __init__(self, total: int, *, enabled: bool, stream: TextIO | None = None) -> None:
-        self.total = total
-        self.done = 0
-        self.enabled = enabled and total > 0
-        self.stream = stream or sys.stderr
-
-    @staticmethod
-    def wanted(total: int, stream: TextIO | None = None) -> bool:
-        stream = stream or sys.stderr
-        is_tty = hasattr(stream, "isatty") and stream.isatty()
-        return bool(is_tty and total > shutil.get_terminal_size().lines)
-
-    def clear(self) -> None:
-        if self.enabled:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-
-    def advance(self, n: int = 1) -> None:
-        self.done += n
-        self.draw()
-
-    def draw(self) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * self.done / self.total)
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total} alerts")
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.clear()
-
-
-__all__ = ["FIELD_LABELS", "ProgressBar", "apply_summary", "change_lines", "header_lines",
+__all__ = ["FIELD_LABELS", "apply_summary", "change_lines", "header_lines",
            "outcome_line", "render_plan", "summary_line"]

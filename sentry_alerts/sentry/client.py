@@ -22,6 +22,7 @@ import json
 import logging
 import random
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -40,7 +41,9 @@ log = logging.getLogger("sentry_alerts.sentry")
 
 PER_PAGE = 100  # Sentry's maximum (notes §1.4)
 DEFAULT_TIMEOUT = 30.0
-DEFAULT_RETRY_BUDGET = 120.0
+DEFAULT_RETRY_BUDGET = 120.0  # seconds one request may spend on retries
+DEFAULT_MAX_ATTEMPTS = 10  # and at most this many tries
+CONNECT_TIMEOUT = 5.0  # seconds to open a connection (a dead host fails this fast)
 DEFAULT_CONCURRENCY = 25  # Sentry SaaS's usual concurrent limit (notes §1.5)
 
 JSON = Any
@@ -197,24 +200,61 @@ def describe_http_error(method: str, path: str, status: int | None, body: JSON,
     return f"Sentry {status_text} to {subject}{said_part}; {advice}."
 
 
-def _connection_sentence(method: str, path: str, base: str, exc: BaseException) -> str:
+# How a request can fail before any answer: (kind, the reason in words, the likely fix).
+# "dns", "refused" and "tls" are mistakes in --url far more often than passing trouble, so they
+# are not retried on the first contact with a host (see `SentryClient._attempt`).
+FAIL_FAST_KINDS = frozenset({"dns", "refused", "tls", "connect-timeout"})
+
+
+def _connection_failure(base: str, exc: BaseException) -> tuple[str, str]:
+    """(kind, one clause saying what happened and what to do) for a request that got no
+    answer."""
     host = urlsplit(base).hostname or base
     chain = _exception_chain(exc)
     text = " ".join(type(e).__name__ + " " + str(e) for e in chain)
     if any(isinstance(e, urllib3.exceptions.NameResolutionError) for e in chain) or \
             "Name or service not known" in text or "nodename nor servname" in text \
             or "getaddrinfo failed" in text or "Temporary failure in name resolution" in text:
-        reason = f"the host name {host} could not be resolved (DNS); check --url"
-    elif "Connection refused" in text or "ConnectionRefusedError" in text:
-        reason = f"the connection to {host} was refused; check --url and that Sentry is running"
-    elif any(isinstance(e, requests.exceptions.SSLError) for e in chain):
-        reason = (f"the TLS handshake with {host} failed (certificate or protocol); check --url, "
-                  "or point REQUESTS_CA_BUNDLE at your CA's certificate")
-    elif any(isinstance(e, requests.exceptions.Timeout) for e in chain):
-        reason = f"{host} did not answer in time; try again later or raise --timeout"
-    else:
-        reason = f"the connection to {host} failed ({type(exc).__name__}); try again later"
-    return f"Sentry could not be reached for {method} {path}: {reason}."
+        return "dns", (f"the host name {host} could not be resolved (DNS); check the spelling "
+                       "of --url / SENTRY_URL")
+    if "Connection refused" in text or "ConnectionRefusedError" in text:
+        return "refused", (f"the connection to {host} was refused (nothing listens there); "
+                           "check the address and port in --url / SENTRY_URL, and that Sentry "
+                           "is running")
+    if any(isinstance(e, requests.exceptions.SSLError) for e in chain):
+        return "tls", (f"the TLS handshake with {host} failed ({_tls_reason(chain)}); check "
+                       "--url / SENTRY_URL (http:// or https://?), or point REQUESTS_CA_BUNDLE "
+                       "at your certificate authority's certificate")
+    if any(isinstance(e, requests.exceptions.ConnectTimeout
+                      | urllib3.exceptions.ConnectTimeoutError) for e in chain):
+        return "connect-timeout", (f"{host} did not accept a connection in time; check --url / "
+                                   "SENTRY_URL, or a firewall or proxy (HTTPS_PROXY) in between")
+    if any(isinstance(e, requests.exceptions.Timeout) for e in chain):
+        return "timeout", f"{host} did not answer in time; try again later"
+    return "other", f"the connection to {host} failed ({type(exc).__name__}); try again later"
+
+
+def _tls_reason(chain: list[BaseException]) -> str:
+    """The SSL library's own words, shortened: `certificate verify failed: self-signed
+    certificate`, `wrong version number` (an http:// server asked for https://)."""
+    for e in chain:
+        if isinstance(e, ssl.SSLError) and not isinstance(e, requests.exceptions.SSLError):
+            verify = getattr(e, "verify_message", None)
+            reason = getattr(e, "reason", None)
+            if verify:
+                return f"certificate verify failed: {verify}"
+            if reason:
+                return str(reason).replace("_", " ").lower()
+    return "certificate or protocol"
+
+
+def _retry_cause(error: SentryAPIError) -> str:
+    """What went wrong with one attempt, briefly, for the retry notice."""
+    if error.status == 429:
+        return f"Sentry rate-limited {error.call} (429)"
+    if error.status is not None:
+        return f"Sentry answered {error.status} to {error.call}"
+    return f"{error.call} got no answer"
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:
@@ -358,22 +398,40 @@ class _Retry(Exception):
 _ID_SEGMENT = re.compile(r"/(\d+|[0-9a-f]{32})(?=/)")
 
 
+@dataclass
+class _RunMemory:
+    """What every client of one run shares (the org's region client is a clone): which hosts
+    have answered at least once, and which deprecation notices were already shown."""
+
+    answered: set[str] = field(default_factory=set)
+    deprecations: set[tuple[str, str]] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 class SentryClient:
-    """A Sentry API client for one base URL and token. Thread-safe; share one per run."""
+    """A Sentry API client for one base URL and token. Thread-safe; share one per run.
+
+    It logs to the `sentry_alerts.sentry` logger: each HTTP call at INFO (method, path, status,
+    time, attempt; never headers or the token: `-v`), each retry and Sentry's deprecation
+    notices at WARNING (always shown by the CLI)."""
 
     def __init__(self, base_url: str, token: str, *, org: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, retry_budget: float = DEFAULT_RETRY_BUDGET,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS,
                  insecure: bool = False, max_concurrency: int = DEFAULT_CONCURRENCY,
                  backoff_base: float = 0.5, backoff_max: float = 10.0,
-                 session: requests.Session | None = None, gate: RateGate | None = None) -> None:
+                 session: requests.Session | None = None, gate: RateGate | None = None,
+                 memory: _RunMemory | None = None) -> None:
         self.base_url = check_url(base_url, insecure=insecure)
         self.insecure = insecure
         self.org = org
         self.timeout = timeout
         self.retry_budget = retry_budget
+        self.max_attempts = max(1, max_attempts)
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.gate = gate or RateGate(max_concurrency)
+        self._memory = memory or _RunMemory()
         self._token = token
         self._session = session or _new_session(max_concurrency)
         self.request_count = 0  # every HTTP request sent (retries included), for benchmarks
@@ -389,9 +447,10 @@ class SentryClient:
     def with_base_url(self, base_url: str) -> SentryClient:
         """The same client (session, pacing, token) for another base URL, e.g. the org's region."""
         clone = SentryClient(base_url, self._token, org=self.org, timeout=self.timeout,
-                             retry_budget=self.retry_budget, insecure=self.insecure,
-                             backoff_base=self.backoff_base, backoff_max=self.backoff_max,
-                             session=self._session, gate=self.gate)
+                             retry_budget=self.retry_budget, max_attempts=self.max_attempts,
+                             insecure=self.insecure, backoff_base=self.backoff_base,
+                             backoff_max=self.backoff_max, session=self._session,
+                             gate=self.gate, memory=self._memory)
         clone.on_request = self.on_request
         return clone
 
@@ -414,12 +473,15 @@ class SentryClient:
         return self.request("DELETE", path, bucket=bucket, what=what)
 
     def paginate(self, path: str, params: Mapping[str, Any] | None = None, *,
-                 bucket: str | None = None, what: str | None = None) -> Iterator[list[JSON]]:
-        """Each page's items, following `Link: <…>; rel="next"; results="true"; cursor="…"`."""
+                 bucket: str | None = None, what: str | None = None,
+                 deprecation_ok: bool = False) -> Iterator[list[JSON]]:
+        """Each page's items, following `Link: <…>; rel="next"; results="true"; cursor="…"`.
+        `deprecation_ok`: a lookup in a deprecated API on purpose (no deprecation warning)."""
         query: dict[str, Any] = {"per_page": PER_PAGE, **(params or {})}
         seen_cursors: set[str] = set()
         while True:
-            resp = self.request("GET", path, params=query, bucket=bucket, what=what)
+            resp = self.request("GET", path, params=query, bucket=bucket, what=what,
+                                deprecation_ok=deprecation_ok)
             body = resp.body
             if not isinstance(body, list):
                 raise SentryAPIError(
@@ -441,7 +503,7 @@ class SentryClient:
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 json_body: JSON = None, bucket: str | None = None,
-                what: str | None = None) -> ApiResponse:
+                what: str | None = None, deprecation_ok: bool = False) -> ApiResponse:
         """One call with retries; raises SentryAPIError (or AuthError / UncertainWriteError)."""
         if not path.startswith("/"):
             path = "/" + path
@@ -457,14 +519,27 @@ class SentryClient:
             return max(0.0, min(delay, deadline - time.monotonic()))
 
         def stop(state: tenacity.RetryCallState) -> bool:
-            return time.monotonic() >= deadline - 0.01
+            return state.attempt_number >= self.max_attempts or \
+                time.monotonic() >= deadline - 0.01
+
+        def say_retry(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            if not isinstance(exc, _Retry):
+                return
+            delay = state.next_action.sleep if state.next_action else 0.0
+            log.warning("%s; retrying in %.1f s (attempt %d of %d; each request is retried "
+                        "for at most %g s)", _retry_cause(exc.final), delay,
+                        state.attempt_number + 1, self.max_attempts, self.retry_budget)
 
         retrying = tenacity.Retrying(retry=tenacity.retry_if_exception_type(_Retry), wait=wait,
-                                     stop=stop, reraise=True)
+                                     stop=stop, before_sleep=say_retry, reraise=True)
+        attempt = 0
         try:
             for try_ in retrying:
                 with try_:
-                    return self._attempt(method, path, params, json_body, bucket, what)
+                    attempt += 1
+                    return self._attempt(method, path, params, json_body, bucket, what, attempt,
+                                         deprecation_ok)
         except _Retry as exc:
             raise exc.final from None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -472,7 +547,8 @@ class SentryClient:
     # -- one attempt --
 
     def _attempt(self, method: str, path: str, params: Mapping[str, Any] | None, json_body: JSON,
-                 bucket: str, what: str | None) -> ApiResponse:
+                 bucket: str, what: str | None, attempt: int = 1,
+                 deprecation_ok: bool = False) -> ApiResponse:
         url = self.base_url + path
         headers = {
             "Authorization": f"Bearer {self._token}",
@@ -490,30 +566,67 @@ class SentryClient:
             self.request_count += 1
         self.gate.acquire(bucket)
         resp: requests.Response | None = None
+        tried = f" (attempt {attempt} of {self.max_attempts})" if attempt > 1 else ""
+        started = time.monotonic()
+        host = urlsplit(self.base_url).netloc
         try:
             # TLS is always verified (--insecure only allows plain http://); a private CA is
             # given with REQUESTS_CA_BUNDLE.
             resp = self._session.request(
                 method, url, params=params, data=data, headers=headers,
-                timeout=(min(10.0, self.timeout), self.timeout), allow_redirects=False)
+                timeout=(min(CONNECT_TIMEOUT, self.timeout), self.timeout),
+                allow_redirects=False)
         except requests.exceptions.RequestException as exc:
             self.gate.release(bucket, None)
-            message = _connection_sentence(method, path, self.base_url, exc)
-            log.debug("%s failed: %s", call, type(exc).__name__)
+            kind, reason = _connection_failure(self.base_url, exc)
+            message = f"Sentry at {self.base_url} could not be reached for {call}: {reason}."
+            log.info("%s → no answer (%s) in %.3f s%s", call, kind,
+                     time.monotonic() - started, tried)
+            with self._memory.lock:
+                first_contact = host not in self._memory.answered
+            # A wrong or dead --url fails at once, not after the whole retry budget: a name
+            # that does not resolve and a TLS failure never heal by waiting, and nobody
+            # listening on a host that never answered this run is a wrong address, not a
+            # restart. Later in a run, refusals and timeouts are retried (a proxy restarting).
+            if kind in ("dns", "tls") or (kind in FAIL_FAST_KINDS and first_contact):
+                raise SentryAPIError(message, call=call) from None
             if method == "POST" and not _not_sent(exc):
                 uncertain = UncertainWriteError(
                     message[:-1] + "; the request may have reached Sentry, so it is checked "
                     "before being sent again.", call=call)
                 uncertain.still_running = isinstance(exc, requests.exceptions.ReadTimeout)
                 raise uncertain from None
-            if isinstance(exc, requests.exceptions.SSLError | requests.exceptions.InvalidURL):
+            if isinstance(exc, requests.exceptions.InvalidURL):
                 raise SentryAPIError(message, call=call) from None
             raise _Retry(SentryAPIError(message, call=call)) from None
         finally:
             if resp is not None:
                 self.gate.release(bucket, resp.headers)
-        log.debug("%s -> %s", call, resp.status_code)
+        with self._memory.lock:
+            self._memory.answered.add(host)
+        log.info("%s → %s in %.3f s%s", call, resp.status_code, time.monotonic() - started,
+                 tried)
+        if not deprecation_ok:
+            self._note_deprecation(call, resp.headers)
         return self._handle(method, path, resp, bucket, what)
+
+    def _note_deprecation(self, call: str, headers: Mapping[str, str]) -> None:
+        """Sentry's `X-Sentry-Deprecation-Date` / `X-Sentry-Replacement-Endpoint` become one
+        warning per run (per date and replacement), not one per request."""
+        date = headers.get("X-Sentry-Deprecation-Date")
+        if not date:
+            return
+        replacement = headers.get("X-Sentry-Replacement-Endpoint") or ""
+        with self._memory.lock:
+            if (date, replacement) in self._memory.deprecations:
+                return
+            self._memory.deprecations.add((date, replacement))
+        instead = (f"; its replacement is {replacement}"
+                   + (" (the monitors API: --backend monitors, or auto)"
+                      if "/detectors/" in replacement or "/workflows/" in replacement else "")
+                   if replacement else "")
+        log.warning("Sentry says %s is deprecated and may stop working from %s%s.",
+                    call, date.split("T")[0], instead)
 
     def _handle(self, method: str, path: str, resp: requests.Response, bucket: str,
                 what: str | None) -> ApiResponse:

@@ -95,7 +95,10 @@ def connect(*, url: str, token: str | None, org: str, backend: str = "auto",
     features = info.get("features")
     feature_set = frozenset(str(f) for f in features) if isinstance(features, list) else None
     directory = Directory(client, org)
-    scope = project_scope(directory, projects)
+    # Unknown project slugs are left out here: plan's reference check lists them all, with
+    # the projects that exist.
+    known = [p for p in projects or () if p in directory.projects()]
+    scope = project_scope(directory, known if projects else None)
     try:
         name, reason = _choose_backend(client, org, backend, scope)
     except AuthError as exc:

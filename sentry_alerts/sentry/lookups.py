@@ -140,6 +140,12 @@ class Directory:
             f"no member of organization {self.org} has the email {email!r}; members: "
             f"{_listing(known)}. Fix the owner or email target in the policy.")
 
+    def member_emails(self) -> list[str]:
+        """Every member's email, as Sentry spells it (for messages listing the choices)."""
+        with self._lock:
+            self._load_users()
+            return sorted((self._user_emails or {}).values())
+
     def owner_ref(self, owner: str | None) -> str | None:
         """`team:<slug>` / `user:<email>` -> Sentry's `team:<id>` / `user:<id>`."""
         if not owner:

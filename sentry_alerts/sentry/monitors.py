@@ -513,6 +513,7 @@ class MonitorsBackend:
                                  "policy.")
         acquired = self._acquire_workflow(alert)
         detector_id: str | None = None
+        refused = False
         try:
             body = self.detector_body(alert, [acquired[1]] if acquired else [])
             path = f"/api/0/organizations/{self.org}/projects/{alert.project}/detectors/"
@@ -524,12 +525,17 @@ class MonitorsBackend:
 
             live = self._creates.run(alert, once)
             detector_id = live.remote_id
+        except SentryAPIError as exc:
+            # A clear refusal (4xx) created nothing; an unclear failure may have made a monitor
+            # linked to the workflow (apply checks), so that workflow stays.
+            refused = exc.status is not None and 400 <= exc.status < 500 and exc.status != 429
+            raise
         finally:
             self._release_workflow(acquired[0] if acquired else None, detector_id)
-            if acquired and detector_id is None:
-                # The monitor was refused: a workflow of ours that nothing links to now (e.g.
-                # made just for it) is not left behind. Best effort: the refusal is the error
-                # to report, and a leftover workflow is reused by the next apply.
+            if acquired and refused:
+                # A workflow of ours that nothing links to now (e.g. made just for this monitor)
+                # is not left behind. Best effort: the refusal is the error to report, and a
+                # leftover workflow is reused by the next apply.
                 with contextlib.suppress(SentryAPIError):
                     self._unlink([acquired[1]], "", None)
         legacy_id = (alert.extra or {}).get("replaces_legacy_rule")
@@ -550,7 +556,7 @@ class MonitorsBackend:
         try:
             rules, complete, problems = collect_pages(
                 self.client.paginate(f"/api/0/organizations/{self.org}/alert-rules/", scope,
-                                     bucket="alert_rules.list",
+                                     bucket="alert_rules.list", deprecation_ok=True,
                                      what=f"the legacy alert rules of {self.org}"),
                 "the list of legacy alert rules")
         except SentryAPIError as exc:
