@@ -14,21 +14,23 @@ from typing import Annotated
 
 import typer
 
-PolicyArg = Annotated[Path, typer.Argument(help="The policy file.")]
+from sentry_alerts.cli_help import PlainCommand, PlainGroup
+
+PolicyArg = Annotated[Path, typer.Argument(metavar="POLICY", help="The policy file.")]
 RunCommand = Callable[[Callable[[], int | None]], None]
 
 
 def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
     loadtest = typer.Typer(
-        name="loadtest", no_args_is_help=True, add_completion=False,
+        name="loadtest", no_args_is_help=True, add_completion=False, cls=PlainGroup,
         help="Prove the policy's SLAs under load with k6: script, run, verify, rehearse the "
              "alerts (docs/load-testing.md).")
 
-    @loadtest.command("script")
+    @loadtest.command("script", cls=PlainCommand)
     def script(
         policy: PolicyArg,
         out: Annotated[Path | None, typer.Option(
-            "--out", help="Write the script here (e.g. scripts/load-test/critical-endpoints.js) "
+            "--out", metavar="FILE", help="Write the script here (e.g. scripts/load-test/critical-endpoints.js) "
             "instead of printing it.")] = None,
     ) -> None:
         """Write the k6 script: one group per transaction, the SLAs as thresholds."""
@@ -50,19 +52,20 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
 
         run_command(body)
 
-    @loadtest.command("run")
+    @loadtest.command("run", cls=PlainCommand)
     def run(
         policy: PolicyArg,
         base_url: Annotated[str | None, typer.Option(
-            "--base-url", help="The service under test; default: the variable named by the "
+            "--base-url", metavar="URL", help="The service under test; default: the variable named by the "
             "policy's load_test.base_url_env (BASE_URL).", show_default=False)] = None,
         profile: Annotated[str | None, typer.Option(
-            "--profile", help="smoke, ramp (default), soak, burst, or one the policy defines.",
+            "--profile", metavar="PROFILE", help="smoke, ramp (default), soak, burst, or one the policy defines.",
             show_default=False)] = None,
         out_dir: Annotated[Path, typer.Option(
-            "--out-dir", help="Where the script, summary.json and raw.json.gz go.")] = Path(
+            "--out-dir", metavar="DIR", help="Where the script, summary.json and raw.json.gz go.")] = Path(
             "load-test-results"),
-        fmt: Annotated[str, typer.Option("--format", help="text, markdown or json.")] = "text",
+        fmt: Annotated[str, typer.Option("--format", metavar="FORMAT",
+                                         help="text, markdown or json.")] = "text",
         quiet: Annotated[bool, typer.Option(
             "--quiet", help="Hide k6's progress and its own summary (its errors still show).")
         ] = False,
@@ -77,12 +80,12 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
 
         run_command(body)
 
-    @loadtest.command("verify")
+    @loadtest.command("verify", cls=PlainCommand)
     def verify(
         policy: PolicyArg,
-        summary: Annotated[Path, typer.Argument(help="k6's summary: --summary-export or "
+        summary: Annotated[Path, typer.Argument(metavar="SUMMARY", help="k6's summary: --summary-export or "
                                                 "handleSummary JSON.")],
-        fmt: Annotated[str, typer.Option("--format", help="text, markdown (a pull-request "
+        fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text, markdown (a pull-request "
                                          "comment) or json.")] = "text",
     ) -> None:
         """Judge a k6 summary against the policy's SLAs: exit 0 when all hold, 1 if not."""
@@ -103,12 +106,12 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
 
         run_command(body)
 
-    @loadtest.command("rehearse")
+    @loadtest.command("rehearse", cls=PlainCommand)
     def rehearse(
         policy: PolicyArg,
-        raw: Annotated[Path, typer.Argument(help="k6's per-request output (--out json=FILE, "
+        raw: Annotated[Path, typer.Argument(metavar="RAW", help="k6's per-request output (--out json=FILE, "
                                             "or FILE.gz).")],
-        fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+        fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text or json.")] = "text",
     ) -> None:
         """Replay the test's timings through each Sentry alert: when would it fire, resolve?"""
 
@@ -130,11 +133,11 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
 
     app.add_typer(loadtest, name="loadtest")
 
-    @app.command("sample-service")
+    @app.command("sample-service", cls=PlainCommand)
     def sample_service(
-        port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 = a free one).")
+        port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port on 127.0.0.1 (0 = a free one).")
                         ] = 8080,
-        latency_ms: Annotated[float, typer.Option("--latency-ms", help="How long each request "
+        latency_ms: Annotated[float, typer.Option("--latency-ms", metavar="MS", help="How long each request "
                                                   "takes before chaos is added.")] = 20.0,
     ) -> None:
         """Serve the example endpoints locally, with latency and error injection (chaos)."""
