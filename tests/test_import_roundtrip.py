@@ -198,9 +198,11 @@ def test_bad_input_is_one_paragraph_and_exit_1(emulator, args, expected):
     assert result.output.count("error:") == 1
 
 
-def test_no_token_and_an_existing_file(emulator, tmp_path):
+def test_no_token_no_org_and_an_existing_file(emulator, tmp_path):
     result = cli(emulator, "import", token="")
     assert result.exit_code == 1 and "no Sentry token" in result.output
+    result = cli(emulator, "import", env={"SENTRY_ORG": ""})
+    assert result.exit_code == 1 and "pass --org SLUG or set SENTRY_ORG" in result.output
     out = tmp_path / "there.yaml"
     out.write_text("mine\n")
     refused = cli(emulator, "import", "--out", out)

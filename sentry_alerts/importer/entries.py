@@ -18,8 +18,10 @@ from sentry_alerts.model import (
     DATASETS,
     STATISTICS,
     WINDOWS_MINUTES,
+    Alert,
     EmailTarget,
     SlackTarget,
+    Target,
     aggregate_for,
     format_window,
     query_for,
@@ -51,7 +53,7 @@ class Entry:
     key: str = ""  # the policy key, assigned by `assign_keys`
 
     @property
-    def alert(self):  # noqa: ANN201 - the live `Alert`
+    def alert(self) -> Alert:
         return self.live.alert
 
 
@@ -123,7 +125,7 @@ def consider(live: LiveAlert, policy_name: str, teams: set[str]) -> Entry | Skip
     return entry
 
 
-def _what(a, reasons: list[str]) -> tuple[str | None, str | None]:
+def _what(a: Alert, reasons: list[str]) -> tuple[str | None, str | None]:
     """The transaction and statistic the alert watches, or reasons why it is not one."""
     statistic = None
     match = _AGGREGATE_RE.match(a.aggregate.replace(" ", ""))
@@ -150,7 +152,8 @@ def _what(a, reasons: list[str]) -> tuple[str | None, str | None]:
     return found[0], statistic
 
 
-def _threshold_problems(critical, warning, resolve) -> list[str]:  # noqa: ANN001 - numbers
+def _threshold_problems(critical: float | None, warning: float | None,
+                        resolve: float | None) -> list[str]:
     if critical is None or critical <= 0:
         return ["it has no critical threshold above 0"]
     out = []
@@ -162,7 +165,7 @@ def _threshold_problems(critical, warning, resolve) -> list[str]:  # noqa: ANN00
     return out
 
 
-def _target_problems(targets, teams: set[str]) -> list[str]:  # noqa: ANN001 - Target tuple
+def _target_problems(targets: tuple[Target, ...], teams: set[str]) -> list[str]:
     if not targets:
         return ["nobody is notified (no Slack or email target), and validate --strict refuses "
                 "an alert nobody hears (no-notify)"]

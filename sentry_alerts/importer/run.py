@@ -10,7 +10,7 @@ the field. Repeated until nothing moves, so `plan FILE --adopt` shows only adopt
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -56,7 +56,10 @@ def run_import(*, org: str | None, projects: Sequence[str], backend: str, out: P
     if out is not None and out.exists() and not force:
         raise SentryAlertsError(f"{out} exists; import writes a new policy file: choose another "
                                 "--out, or pass --force to overwrite it.")
-    say: Callable[[str], None] = lambda message: stderr.write(message + "\n")  # noqa: E731
+
+    def say(message: str) -> None:
+        stderr.write(message + "\n")
+
     connection = connect(url=url, token=token, org=org, backend=backend, insecure=insecure,
                          progress=say, **(connect_options or {}))
     known = connection.directory.projects()
