@@ -112,6 +112,11 @@ def test_monitors_made_in_the_ui_are_imported_and_adopted_in_place(emulator_fact
     for change in plan["changes"]:  # nobody hears an adopted alert twice
         assert slack_deliveries(emu, change["live"]["remote_id"]) <= 1
 
+    # Managed now: importing again writes the same policy (the keys come from the markers).
+    again = cli(emu, "import", "--out", out, "--force")
+    assert again.exit_code == 0, again.output
+    assert load_policy(out).specs == policy.specs
+
 
 def test_legacy_alert_rules_made_in_the_ui_are_imported_and_adopted(emulator_factory,
                                                                      tmp_path):
