@@ -110,7 +110,7 @@ def test_a_clean_run_checks_in_and_upserts_the_cron_monitor(world):
 
 def test_drift_is_one_event_grouped_by_policy_and_the_run_is_ok(world):
     emu, ingest = world
-    edit_threshold_in_ui(emu, "acme", "critical-endpoints", 1000)
+    edit_threshold_in_ui(emu, "acme", "critical-endpoints", 1000, key="get-api-propostas")
     run = drift(emu, "--monitor-dsn", ingest.dsn, "--monitor-slug", "nightly-drift",
                 "--monitor-schedule", "1d")
     assert run.returncode == 2, run.stderr

@@ -98,7 +98,7 @@ def test_monitors_made_in_the_ui_are_imported_and_adopted_in_place(emulator_fact
     for skipped, reason in (("Checkout errors", "the aggregate count()"),
                             ("Cart is getting slower", "percent-change detection"),
                             ("Search is slow", "which also serves monitors this file does not"),
-                            ("GET /api/propostas: p95 > 750 ms",
+                            ("GET /api/propostas: p95 latency",
                              "managed by policy critical-endpoints")):
         section = text[text.index(f'"{skipped}"'):].split('\n# "')[0]
         assert reason in " ".join(line.lstrip("# -") for line in section.splitlines()), skipped

@@ -87,9 +87,13 @@ def test_alerts_on_one_transaction_get_distinct_keys_and_overrides_are_explicit(
 
 
 def test_a_name_the_default_template_gives_is_left_to_the_template():
-    text, specs = written(live("GET /api/x: p95 > 750 ms"))
+    from sentry_alerts.policy.checks import DEFAULT_NAME_TEMPLATE
+
+    default = DEFAULT_NAME_TEMPLATE.format(transaction="GET /api/x", metric="p95",
+                                           critical="750 ms")
+    text, specs = written(live(default))
     assert "name:" not in text.split("transactions:")[1]
-    assert specs["get-api-x"].name == "GET /api/x: p95 > 750 ms"
+    assert specs["get-api-x"].name == default
 
 
 def test_what_cannot_be_expressed_is_a_comment_with_every_reason():

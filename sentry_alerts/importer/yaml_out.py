@@ -23,7 +23,7 @@ import yaml
 
 from sentry_alerts.importer.entries import Entry, Skipped, sort_key
 from sentry_alerts.model import EmailTarget, SlackTarget, Target, format_ms, format_window
-from sentry_alerts.policy.checks import slug_key
+from sentry_alerts.policy.checks import DEFAULT_NAME_TEMPLATE, slug_key
 
 DEFAULTED = ("project", "environment", "window", "owner", "notify")
 _PLAIN = re.compile(r"^[A-Za-z0-9_/][A-Za-z0-9 _./@:+-]*$")
@@ -57,9 +57,15 @@ def duration(ms: float) -> str:
 
 
 def default_name(entry: Entry) -> str:
-    """The name the policy's default template `{transaction}: {metric} > {critical}` gives."""
+    """The name the policy's default template (checks.DEFAULT_NAME_TEMPLATE) gives this entry,
+    with the values the checker fills in."""
     a = entry.alert
-    return " ".join(f"{entry.transaction}: {entry.statistic} > {format_ms(a.critical_ms)}".split())
+    values = {"transaction": entry.transaction, "metric": entry.statistic,
+              "critical": format_ms(a.critical_ms), "warning": format_ms(a.warning_ms),
+              "resolve": format_ms(a.resolve_ms), "window": format_window(a.window_minutes),
+              "sla": format_ms(entry.sla[1] if entry.sla else None), "project": a.project or "?",
+              "environment": a.environment or "all environments", "key": entry.key}
+    return " ".join(DEFAULT_NAME_TEMPLATE.format(**values).split())
 
 
 def comment(text: str, indent: str = "") -> list[str]:
