@@ -5,8 +5,8 @@ paragraph and an exit code) is passed in, so this module does not import the mai
 typer is imported here, keeping `sentry-alerts --help` fast.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typer would compile and evaluate each option's
+# annotation string on every start (about 8 ms for this module); real objects cost nothing.
 import sys
 from collections.abc import Callable
 from pathlib import Path
