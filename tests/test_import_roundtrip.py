@@ -73,6 +73,8 @@ def test_monitors_made_in_the_ui_are_imported_and_adopted_in_place(emulator_fact
     assert imported.exit_code == 0, imported.output
     assert "Imported 3 alerts" in imported.stderr and "5 alerts it cannot express" in \
         imported.stderr
+    # Looking for legacy rules a monitor stands for is on purpose: no deprecation warning.
+    assert "deprecated" not in imported.stderr
     text = out.read_text()
     found = entries(text)
     assert sorted(found) == ["Checkout is slow", "Products p75", "Proposal is slow"]

@@ -81,18 +81,26 @@ def read_org(connection: Any, projects: Sequence[str] | None, ui_url: str) -> Re
 
 
 def _legacy_rules(connection: Any, projects: Sequence[str] | None) -> list[Alert]:
+    """Every legacy rule, parsed by the legacy backend; asked on purpose, so Sentry's
+    deprecation headers on that API are no warning here (`deprecation_ok`)."""
     from sentry_alerts.sentry.alert_rules import AlertRulesBackend
+    from sentry_alerts.sentry.backend import LiveListing
+    from sentry_alerts.sentry.common import collect_pages, project_scope
 
     legacy = AlertRulesBackend(connection.client, connection.org,
                                directory=connection.directory)
     try:
-        listing = legacy.list_alerts(list(projects) if projects else None)
+        rules, complete, problems = collect_pages(connection.client.paginate(
+            f"/api/0/organizations/{connection.org}/alert-rules/",
+            project_scope(connection.directory, list(projects) if projects else None),
+            bucket="alert_rules.list", deprecation_ok=True,
+            what=f"the legacy alert rules of {connection.org}"), "the list of legacy alert rules")
     except SentryAPIError as exc:
         if exc.status in (404, 410):  # this server no longer serves the legacy API
             return []
         raise
-    _require_complete(listing)
-    return listing.alerts
+    _require_complete(LiveListing([], complete, problems))
+    return [legacy.parse(rule) for rule in rules if isinstance(rule, dict)]
 
 
 def _signature(alert: Alert) -> tuple[Any, ...]:
