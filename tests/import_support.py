@@ -109,8 +109,9 @@ class UI:
 
 
 def cli(emu: Any, *args: Any, token: str = ALERTS_TOKEN, env: dict | None = None):
+    # A developer's own SENTRY_ALERTS_DSN must not receive the tests' drift reports.
     environment = {"SENTRY_URL": emu.url, "SENTRY_AUTH_TOKEN": token, "SENTRY_ORG": "acme",
-                   "NO_COLOR": "1", **(env or {})}
+                   "NO_COLOR": "1", "SENTRY_ALERTS_DSN": None, **(env or {})}
     return CliRunner().invoke(app, [str(a) for a in args], env=environment)
 
 
