@@ -19,7 +19,7 @@ ROUNDS = 15
 TOP_TARGET = 0.15
 SUBCOMMAND_TARGET = 0.2
 SUBCOMMANDS = ("validate", "schema", "emulator", "demo", "plan", "apply", "guide",
-               "monitoring-plan", "sample-service", "loadtest", "loadtest run")
+               "monitoring-plan", "sample-service", "loadtest", "loadtest run", "import", "drift")
 
 
 def cli() -> list[str]:

@@ -544,6 +544,13 @@ from sentry_alerts.loadtest.cli import register_commands  # noqa: E402
 
 register_commands(app, run_command)
 
+# --- import and drift (issue 13): sentry_alerts/importer/cli.py, sentry_alerts/drift/cli.py ---
+from sentry_alerts.drift.cli import register_commands as register_drift  # noqa: E402
+from sentry_alerts.importer.cli import register_commands as register_import  # noqa: E402
+
+register_import(app, run_command)
+register_drift(app, run_command)
+
 
 def main() -> None:
     app()

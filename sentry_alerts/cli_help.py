@@ -29,14 +29,15 @@ Environment variables:
   SENTRY_AUTH_TOKEN    the auth token (plan, apply; also --token); never printed
   SENTRY_URL           Sentry's address, default https://sentry.io/ (also --url)
   SENTRY_ORG           the organization slug (also --org; else the policy's)
+  SENTRY_ALERTS_DSN    drift reports itself to this DSN (also --monitor-dsn); never SENTRY_DSN
   NO_COLOR             set: no colour in the plan and the apply report
   SENTRY_ALERTS_DEBUG  set to 1: a traceback instead of the one-paragraph bug report
   REQUESTS_CA_BUNDLE   a CA certificate file for a self-hosted Sentry (private CA)
   HTTPS_PROXY          a proxy for the calls to Sentry (NO_PROXY: hosts without it)
 
 \b
-Exit codes: 0 success or no changes, 1 error, 2 changes found (plan --detailed-exitcode),
-3 no API access (a manual guide was written), 130 interrupted (Ctrl-C).
+Exit codes: 0 success or no changes, 1 error, 2 changes found (plan --detailed-exitcode,
+drift), 3 no API access (a manual guide was written), 130 interrupted (Ctrl-C).
 Shell completion: sentry-alerts --install-completion (bash, zsh, fish, PowerShell).
 Documentation: README.md and docs/ in the source distribution."""
 

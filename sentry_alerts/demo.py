@@ -2,7 +2,7 @@
 
 It starts the emulator on 127.0.0.1, then runs the real commands, as separate processes, the way
 a person would type them: validate -> plan -> apply -> plan (no changes); then a person edits a
-threshold in Sentry's UI, and plan shows the drift and apply repairs it. Last, a k6 load test
+threshold in Sentry's UI, and `drift` shows it and apply repairs it. Last, a k6 load test
 against the sample service passes, fails once latency is injected, and the alert rehearsal shows
 the alert firing (sentry_alerts/loadtest/demo.py). Between the steps it says what happened and
 why. Nothing leaves this machine.
@@ -55,6 +55,7 @@ class Demo:
         self.env = {**os.environ, "SENTRY_URL": emu.url, "SENTRY_AUTH_TOKEN": ALERTS_TOKEN,
                     "SENTRY_ORG": "acme", "NO_COLOR": "1"}
         self.env.pop("SENTRY_ALERTS_GUIDE_DIR", None)
+        self.env.pop("SENTRY_ALERTS_DSN", None)  # drift must not report a demo anywhere
 
     def say(self, text: str) -> None:
         for paragraph in textwrap.dedent(text).strip().split("\n\n"):
@@ -196,10 +197,12 @@ def run_demo(*, profile: str | None = None, out: TextIO | None = None) -> int:
         name = demo.edit_threshold_in_ui(policy.name, 1000)
         demo.say(f"""
             A person just raised the critical threshold of "{name}" to 1000 ms in Sentry's UI
-            (the emulator changed it out of band). The next plan shows the drift, in the
-            policy's terms, as a `~ update` of only that field (exit code 2: changes).
+            (the emulator changed it out of band). `drift`, the check to run on a schedule,
+            shows it in the policy's terms, as a `~ update` of only that field, and exits 2
+            (0 when Sentry matches, 1 on errors). Given a DSN it also reports itself to Sentry:
+            a cron check-in per run and one event per drift (docs/drift.md).
             """)
-        demo.run("plan", shown, "--detailed-exitcode", expect=(2,))
+        demo.run("drift", shown, expect=(2,))
 
         demo.step(6, "apply repairs the drift")
         demo.say("""
@@ -214,10 +217,12 @@ def run_demo(*, profile: str | None = None, out: TextIO | None = None) -> int:
         load_test_steps(demo, first_step=7, policy=shown)
 
         demo.say(f"""
-            That is the whole loop: validate -> plan -> apply, and plan again to catch drift;
-            and before a deploy, a load test proves the SLAs the alerts watch. Next: read
-            docs/plan-and-apply.md and docs/load-testing.md, try `sentry-alerts emulator` to
-            keep an emulated Sentry running, and edit {shown} to add your own transactions.
+            That is the whole loop: validate -> plan -> apply, and drift on a schedule to
+            catch edits; and before a deploy, a load test proves the SLAs the alerts watch.
+            Next: read docs/plan-and-apply.md, docs/drift.md and docs/load-testing.md, bring
+            the alerts you already have under a policy with `sentry-alerts import`
+            (docs/importing.md), try `sentry-alerts emulator` to keep an emulated Sentry
+            running, and edit {shown} to add your own transactions.
             """)
     return 0
 

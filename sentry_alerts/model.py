@@ -178,6 +178,40 @@ def quote_search_value(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# One search term: key:value, the value bare or in double quotes (with \" and \\ escapes).
+_TERM_RE = re.compile(r'\s*([A-Za-z_.]+):("(?:[^"\\]|\\.)*"|[^\s"()]+)\s*')
+
+
+def transaction_filter(query: str) -> tuple[str, bool] | None:
+    """(transaction, has `is_transaction:true`) when a query is only a filter on one
+    transaction, as sentry-alerts writes it or as Sentry's UI does (`transaction:/x` bare, the
+    two terms in either order); None for anything else (other filters, negations, ORs)."""
+    terms: dict[str, str] = {}
+    pos = 0
+    while pos < len(query):
+        m = _TERM_RE.match(query, pos)
+        if m is None or m.end() == pos or m.group(1) in terms:
+            return None
+        terms[m.group(1)] = m.group(2)
+        pos = m.end()
+    value = terms.pop("transaction", None)
+    flag = terms.pop("is_transaction", None)
+    if value is None or terms or flag not in (None, "true"):
+        return None
+    if value.startswith('"'):
+        value = re.sub(r"\\(.)", r"\1", value[1:-1])
+    return (value, flag is not None) if value else None
+
+
+def same_query(a: str, b: str) -> bool:
+    """The same filter, even when written differently (`transaction:/x` vs `transaction:"/x"`,
+    term order, spaces): Sentry echoes what people typed, which is not a change."""
+    fa, fb = transaction_filter(a), transaction_filter(b)
+    if fa is not None or fb is not None:
+        return fa == fb
+    return " ".join(a.split()) == " ".join(b.split())
+
+
 def aggregate_for(statistic: str, dataset: str) -> str:
     column = "span.duration" if dataset == "spans" else "transaction.duration"
     return f"{statistic}({column})"

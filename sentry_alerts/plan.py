@@ -40,6 +40,7 @@ from sentry_alerts.model import (
     format_ms,
     format_targets,
     format_window,
+    same_query,
 )
 
 if TYPE_CHECKING:  # imported for types only: plan.py must not need requests at import time
@@ -222,6 +223,8 @@ def _same_value(name: str, desired: Any, live: Any) -> bool:
         return _same_number(desired, live)
     if name == "targets":
         return _same_targets(tuple(desired or ()), tuple(live or ()))
+    if name == "query":  # `transaction:/x` typed in Sentry's UI is `transaction:"/x"`
+        return same_query(str(desired or ""), str(live or ""))
     if isinstance(desired, str) and isinstance(live, str):
         # Sentry trims text it stores; surrounding whitespace is never a real change.
         return desired.strip() == live.strip()

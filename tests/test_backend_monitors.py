@@ -99,3 +99,45 @@ def test_an_unmanaged_monitor_shows_every_linked_workflow(emulator):
     listed = backend.list_alerts().alerts[0]
     assert listed.marker is None
     assert listed.targets == (EmailTarget("team", "sre"),)
+
+
+def test_adopting_a_monitor_moves_it_off_the_alerts_people_made_for_it(emulator):
+    """A monitor made in Sentry's UI notifies through an alert (workflow) people made; adopting
+    it links sentry-alerts' own for the same targets instead (else Slack hears it twice). The
+    people's workflow stays, unchanged, for the other monitors it serves; one with an action
+    the policy cannot express (PagerDuty) stays linked."""
+    backend = fast_connect(emulator).backend
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    slack = [SlackTarget("#ops-alerts")]
+
+    def ui_monitor(key: str) -> dict:
+        body = backend.detector_body(backend.materialize(spec(key, targets=slack), "spans"), [])
+        return requests.post(emulator.url + f"{ORG}/projects/backend/detectors/",
+                             headers=headers, json=body | {"description": "made in the UI"},
+                             timeout=5).json()
+
+    def ui_workflow(name: str, detectors: list[dict], action: dict) -> dict:
+        return requests.post(emulator.url + f"{ORG}/workflows/", headers=headers, timeout=5,
+                             json={"name": name, "detectorIds": [int(d["id"]) for d in detectors],
+                                   "actionFilters": [{"logicType": "any-short", "conditions": [],
+                                                      "actions": [action]}]}).json()
+
+    mine, other = ui_monitor("a"), ui_monitor("b")
+    ops = ui_workflow("Ops", [mine, other], {"type": "slack", "integrationId": "31", "config": {
+        "targetType": "specific", "targetDisplay": "#ops-alerts"}})
+    pager = ui_workflow("Page", [mine], {"type": "pagerduty", "integrationId": "77",
+                                         "config": {"targetIdentifier": "svc"}})
+    listed = next(a for a in backend.list_alerts().alerts if a.remote_id == str(mine["id"]))
+    assert listed.marker is None and listed.targets == (SlackTarget("#ops-alerts", "C0OPS00001",
+                                                                    "Acme"),)
+    assert "in place of 'Ops'" in listed.takeover and "'Page'" not in listed.takeover
+    backend.update(backend.materialize(spec("a", targets=slack), "spans").with_identity(listed))
+
+    linked = sorted(w["name"] for w in workflows(emulator).values()
+                    if str(mine["id"]) in w["detectorIds"])
+    assert len(linked) == 2  # Ops no longer notifies it: ours does, once
+    assert linked[0].startswith("Notify Slack #ops-alerts (Acme)") and linked[1] == "Page"
+    assert workflows(emulator)[ops["id"]]["detectorIds"] == [str(other["id"])]
+    assert workflows(emulator)[pager["id"]]["name"] == "Page"
+    after = next(a for a in backend.list_alerts().alerts if a.remote_id == str(mine["id"]))
+    assert after.marker is not None and after.takeover is None

@@ -19,7 +19,7 @@ from sentry_alerts.cli import app
 
 COMMANDS = ("validate", "schema", "emulator", "demo", "plan", "apply", "guide", "monitoring-plan",
             "sample-service", "loadtest", "loadtest script", "loadtest run", "loadtest verify",
-            "loadtest rehearse")
+            "loadtest rehearse", "import", "drift")
 
 
 def test_every_command_is_in_these_checks():

@@ -22,7 +22,7 @@ def test_demo_runs_the_whole_loop_and_explains_it():
     assert result.exit_code == 0, out
 
     commands = re.findall(r"^\$ sentry-alerts ((?:loadtest )?\w+)", out, flags=re.M)
-    assert commands == ["validate", "plan", "apply", "plan", "plan", "apply", "plan",
+    assert commands == ["validate", "plan", "apply", "plan", "drift", "apply", "plan",
                         "loadtest run", "loadtest run", "loadtest rehearse"]
     assert [int(c) for c in re.findall(r"\(exit code (\d)\)", out)] == [
         0, 0, 0, 0, 2, 0, 0, 0, 1, 0]

@@ -109,3 +109,33 @@ def test_the_saas_seed_of_migrated_rules_plans_as_takeovers(emulator_factory, tm
     text = " ".join(planned.output.split())
     assert "0 to create" in text
     assert text.count("Sentry migrated this alert from a legacy alert rule") == 2
+
+
+def test_migration_keeps_the_direction_and_the_comparison_of_a_rule(emulator_factory):
+    """`migrate_metric_data_conditions`: a rule that fires below becomes `lt` conditions with a
+    `gte` resolve; a percent-change rule keeps its comparison delta (seconds) in the config."""
+    import requests
+
+    from sentry_alerts.emulator import ADMIN_TOKEN
+
+    emu = emulator_factory(profile="self-hosted-26.7")
+    ids = []
+    for extra in ({"thresholdType": 1}, {"comparisonDelta": 60}):
+        body = {"name": f"rule {len(ids)}", "projects": ["backend"], "timeWindow": 5,
+                "dataset": "events_analytics_platform", "queryType": 1,
+                "eventTypes": ["trace_item_span"], "aggregate": "p95(span.duration)",
+                "query": 'is_transaction:true transaction:"GET /x"', "thresholdType": 0,
+                "triggers": [{"label": "critical", "alertThreshold": 10, "actions": [
+                    {"type": "email", "targetType": "team", "targetIdentifier": "12"}]}],
+                **extra}
+        r = requests.post(f"{emu.url}/api/0/organizations/acme/alert-rules/", json=body,
+                          headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=5)
+        assert r.status_code == 201, r.text
+        ids.append(int(r.json()["id"]))
+    made = emu.migrate_legacy_rules()
+    with emu.lock:
+        below, percent = (emu.state.org("acme").detectors[int(made[str(i)])] for i in ids)
+    assert [(c["type"], c["conditionResult"]) for c in below["conditionGroup"]["conditions"]] \
+        == [("lt", 75), ("gte", 0)]
+    assert percent["config"]["detectionType"] == "percent"
+    assert percent["config"]["comparisonDelta"] == 3600

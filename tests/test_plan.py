@@ -247,3 +247,24 @@ def test_text_view_shows_deletes_for_pruning_plans():
     text = render_plan(make_plan(pruned, prune=True))
     assert '- delete old  "GET /old p95 > 750 ms"  (id 4)' in text
     assert "Plan: 0 to create, 0 to update, 1 to delete, 1 unchanged." in text
+
+
+@pytest.mark.parametrize("typed", [
+    'is_transaction:true transaction:/api/cart',        # Sentry's UI leaves simple names bare
+    'transaction:"/api/cart"   is_transaction:true',    # the terms in the other order
+])
+def test_a_transaction_filter_typed_another_way_is_not_a_change(typed):
+    desired = want("cart", "/api/cart")
+    [change] = diff_alerts(POLICY, [desired], [live_copy(desired, "7", query=typed)])
+    assert change.action == "unchanged"
+
+
+@pytest.mark.parametrize("typed", [
+    'is_transaction:true transaction:/api/carts',                  # another transaction
+    'transaction:"/api/cart"',                                      # every span, not the root
+    'is_transaction:true transaction:"/api/cart" http.method:GET',  # a filter more
+])
+def test_another_filter_is_a_change(typed):
+    desired = want("cart", "/api/cart")
+    [change] = diff_alerts(POLICY, [desired], [live_copy(desired, "7", query=typed)])
+    assert change.action == "update" and [f.field for f in change.fields] == ["query"]

@@ -5,8 +5,10 @@ cut-over), as the admin call `POST /__emulator__/migrate` and the seed key
 Source: `src/sentry/workflow_engine/migration_helpers/alert_rule.py` (notes §5.2):
 - a detector per rule: the rule's name, **description** (so an ownership marker written there
   survives), owner, query (window in seconds) and one condition per trigger (`gt` threshold →
-  75 critical / 50 warning) plus the resolve condition (`lte` the resolve threshold, else the
-  warning's, else the critical's → 0); `alertRuleId` names the rule (`AlertRuleDetector`);
+  75 critical / 50 warning; `lt` for a rule that fires below, threshold type 1) plus the
+  resolve condition (`lte`, or `gte` below, the resolve threshold, else the warning's, else the
+  critical's → 0); `config` keeps the detection type and comparison delta (in seconds);
+  `alertRuleId` names the rule (`AlertRuleDetector`);
 - a workflow of its own (`create_workflow`: `when_condition_group=None`, so `triggers: null`;
   `config: {}`; no owner), named after its actions (`get_workflow_name`: `Slack #ops-alerts`
   for one trigger, `Critical - Slack #ops-alerts, Warning - Slack #ops-alerts` for two), with
@@ -50,14 +52,16 @@ def _migrate(emu: Any, org: Organization, rule: dict[str, Any]) -> str:
     ids = emu.state.ids
     project = org.project(rule["projects"][0])
     triggers = sorted(rule.get("triggers") or [], key=lambda t: 0 if t["label"] == "critical" else 1)
-    conditions = [{"id": str(ids("condition").next()), "type": "gt",
+    below = rule.get("thresholdType") == 1
+    conditions = [{"id": str(ids("condition").next()), "type": "lt" if below else "gt",
                    "comparison": t["alertThreshold"], "conditionResult": PRIORITY[t["label"]]}
                   for t in triggers]
     thresholds = {t["label"]: t["alertThreshold"] for t in triggers}
     resolve = rule.get("resolveThreshold")
     if resolve is None:
         resolve = thresholds.get("warning", thresholds.get("critical"))
-    conditions.append({"id": str(ids("condition").next()), "type": "lte", "comparison": resolve,
+    conditions.append({"id": str(ids("condition").next()), "type": "gte" if below else "lte",
+                       "comparison": resolve,
                        "conditionResult": 0})
     detector_id = ids("detector").next()
     sub_id = str(ids("query_subscription").next())
@@ -82,7 +86,9 @@ def _migrate(emu: Any, org: Organization, rule: dict[str, Any]) -> str:
                            "organizationId": str(org.id), "logicType": "any",
                            "conditions": conditions, "actions": []},
         "config": {"thresholdPeriod": int(rule.get("thresholdPeriod") or 1),
-                   "detectionType": rule.get("detectionType") or "static"},
+                   "detectionType": rule.get("detectionType") or "static",
+                   **({"comparisonDelta": int(rule["comparisonDelta"]) * 60}
+                      if rule.get("comparisonDelta") else {})},
         "enabled": True, "alertRuleId": int(rule["id"]), "ruleId": None, "latestGroup": None,
         "openIssues": 0,
     }

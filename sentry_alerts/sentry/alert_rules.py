@@ -32,6 +32,8 @@ from sentry_alerts.sentry.common import (
     target_key_text,
 )
 from sentry_alerts.sentry.lookups import Directory
+from sentry_alerts.sentry.unmodelled import only_if as _only_if
+from sentry_alerts.sentry.unmodelled import rule_unmodelled
 
 EVENT_TYPES = {"spans": ["trace_item_span"], "metrics": ["transaction"],
                "transactions": ["transaction"]}
@@ -135,7 +137,8 @@ class AlertRulesBackend:
             remote_id=str(rule.get("id")) if rule.get("id") is not None else None,
             version=rule.get("dateModified") or None,
             extra={"triggers": extra_triggers, "project": projects[0] if projects else None,
-                   "resolve_set": rule.get("resolveThreshold") is not None},
+                   "resolve_set": rule.get("resolveThreshold") is not None,
+                   **_only_if(unmodelled=rule_unmodelled(rule, self._target_from_action))},
         )
 
     def _target_from_action(self, action: dict[str, Any]) -> Target | None:

@@ -44,6 +44,12 @@ from sentry_alerts.sentry.common import (
 )
 from sentry_alerts.sentry.lookups import Directory
 from sentry_alerts.sentry.migrated import is_migrated_workflow
+from sentry_alerts.sentry.unmodelled import (
+    detector_unmodelled,
+    only_if,
+    skipped_actions,
+    workflow_actions,
+)
 
 PRIORITY_HIGH, PRIORITY_MEDIUM, PRIORITY_RESOLVED = 75, 50, 0
 WORKFLOW_MARKER_RE = re.compile(
@@ -256,12 +262,27 @@ class MonitorsBackend:
         targets: list[Target] = [t for _, ts, _ in shown for t in ts]
         linked_ids = [str(w[0]["id"]) for w in linked]
         our_ids = [str(w[0]["id"]) for w in ours]
+        # Adopting an unmarked monitor: the alerts (workflows) people made that notify it, with
+        # only Slack and email actions, are replaced by sentry-alerts' own for the same targets
+        # (else each target would be notified twice); they stay as they are for other monitors.
+        migrated_ids = {str(w[0]["id"]) for w in migrated}
+        replaced = [] if marker is not None else [
+            w for w in linked if w[2] is None and str(w[0]["id"]) not in migrated_ids
+            and not skipped_actions(workflow_actions(w[0]), self._target_from_action)]
         takeover = None
         if migrated:
             names = ", ".join(f"{str(w[0].get('name'))!r} (id {w[0]['id']})" for w in migrated)
             takeover = (f"Sentry migrated this alert from a legacy alert rule and notifies "
                         f"through its own alert (workflow) {names}; apply links sentry-alerts' "
                         "alert instead and deletes that one, so each target is notified once.")
+        if replaced:
+            names = ", ".join(f"{str(w[0].get('name'))!r} (id {w[0]['id']})" for w in replaced)
+            one = len(replaced) == 1
+            takeover = " ".join(filter(None, (takeover, (
+                "On adoption, apply links sentry-alerts' own alert (workflow) to this monitor in "
+                f"place of {names}, which notif{'ies' if one else 'y'} the same targets, so "
+                f"nobody is notified twice; {'it stays' if one else 'they stay'} as "
+                f"{'it is' if one else 'they are'} for any other monitor."))))
         dataset_api = str(query.get("dataset") or "")
         window_seconds = number(query.get("timeWindow")) or 0
         project_id = detector.get("projectId")
@@ -282,12 +303,19 @@ class MonitorsBackend:
             enabled=detector.get("enabled") is not False,
             marker=marker,
             remote_id=str(detector.get("id")) if detector.get("id") is not None else None,
-            version=version_of(detector.get("dateUpdated"),
-                               *sorted(str(w[0].get("dateUpdated")) for w in ours + migrated)),
+            version=version_of(detector.get("dateUpdated"), *sorted(
+                str(w[0].get("dateUpdated")) for w in ours + migrated + replaced)),
             takeover=takeover,
             extra={"workflow_ids": linked_ids, "our_workflow_ids": our_ids,
                    "migrated_workflow_ids": [str(w[0]["id"]) for w in migrated],
-                   "condition_ids": condition_ids, "project_id": project_id},
+                   "condition_ids": condition_ids, "project_id": project_id,
+                   **only_if(replaced_workflows={
+                       str(w[0]["id"]): {"name": str(w[0].get("name") or ""),
+                                         "detectors": [str(d) for d in w[0].get("detectorIds")
+                                                       or []]} for w in replaced},
+                             alert_rule_id=detector.get("alertRuleId"),
+                             unmodelled=detector_unmodelled(detector, [w[0] for w in shown],
+                                                            self._target_from_action))},
         )
 
     # -- desired --
@@ -577,7 +605,9 @@ class MonitorsBackend:
         ours = list(extra.get("our_workflow_ids") or [])
         # Sentry's migrated workflow is replaced by ours: unlinked here, deleted below.
         migrated = list(extra.get("migrated_workflow_ids") or [])
-        foreign = [w for w in extra.get("workflow_ids") or [] if w not in ours + migrated]
+        # On adoption, people's alerts that notified it are replaced by ours (unlinked here).
+        replaced = list(extra.get("replaced_workflows") or {})
+        foreign = [w for w in extra.get("workflow_ids") or [] if w not in ours + migrated + replaced]
         acquired = self._acquire_workflow(alert)
         linked = False
         try:
