@@ -236,6 +236,21 @@ def test_pagination_walks_260_rules_by_link_header(emulator_factory):
     assert 'rel="previous"; results="false"' in first.headers["Link"]
 
 
+def test_the_rule_limit_is_a_server_setting_that_can_be_raised(emulator_factory):
+    """Sentry's MAX_QUERY_SUBSCRIPTIONS_PER_ORG (1000 by default, test above): the emulator's
+    `alert_rule_limit` option, so benchmarks can hold 10,000 legacy rules."""
+    seed = load_seed(None)
+    seed["organizations"][0]["alert_rules"] = [dict(rule(), name=f"rule {i}") for i in range(3)]
+    capped = emulator_factory(profile="self-hosted-26.7", seed=seed, alert_rule_limit=3)
+    refused = post(capped, rule(name="fourth"))
+    assert (refused.status_code, refused.json()) == (
+        400, ["You may not exceed 3 metric alerts per organization"])
+    listed = requests.get(capped.url + RULES, headers=AUTH, timeout=5)
+    assert listed.headers["X-Sentry-Rule-Limit"] == "3"
+    raised = emulator_factory(profile="self-hosted-26.7", seed=seed, alert_rule_limit=4)
+    assert post(raised, rule(name="fourth")).status_code == 201
+
+
 @pytest.mark.parametrize(("query", "detail"), [
     ("per_page=abc", "Invalid per_page parameter."),
     ("per_page=101", "Invalid per_page value. Must be between 1 and 100."),

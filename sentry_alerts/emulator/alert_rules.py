@@ -10,7 +10,6 @@ Where the notes are silent the choice is written in docs/emulator.md ("Known dif
 
 from __future__ import annotations
 
-import copy
 import re
 import uuid
 from typing import Any
@@ -23,6 +22,7 @@ from sentry_alerts.emulator.core import (
     Router,
     forbidden,
     iso_now,
+    json_copy,
     not_found,
 )
 from sentry_alerts.emulator.migration import dual_delete, migrate_rules
@@ -33,7 +33,8 @@ POST_SCOPES = {"org:read", "org:write", "org:admin", "alerts:write"}
 WRITE_SCOPES = {"org:write", "org:admin", "alerts:write"}
 CREATE_ALLOWED = {"alerts:write", "org:admin", "org:write"}  # BASES check_can_create_alert
 TASK_SCOPES = {"project:read", "project:write", "project:admin"}  # ProjectSettingPermission
-RULE_LIMIT = 1000  # MAX_QUERY_SUBSCRIPTIONS_PER_ORG
+# MAX_QUERY_SUBSCRIPTIONS_PER_ORG, a server setting in Sentry too: `Emulator(alert_rule_limit=)`.
+RULE_LIMIT = 1000
 
 TRANSACTIONS_DISABLED = (
     "Creation of transaction-based alerts is disabled, as we migrate to the span dataset. "
@@ -582,7 +583,7 @@ def build_rule(emu: Any, org: Organization, req_user: int | None, clean: dict[st
 
 def serialize(rule: dict[str, Any], *, detail: bool = False) -> dict[str, Any]:
     """List/POST/PUT/task shape; `detail` adds eventTypes and snooze (DetailedAlertRuleSerializer)."""
-    out = copy.deepcopy(rule)
+    out = json_copy(rule)
     if not detail:
         out.pop("eventTypes", None)
         if not out.get("snooze"):
@@ -668,12 +669,17 @@ def list_rules(emu: Any, req: Request, org: str, project: str | None = None) -> 
     else:
         wanted = {p.slug for p in requested_projects(o, req)}
     with emu.lock:
-        rules = [serialize(r) for _, r in sorted(o.alert_rules.items(), reverse=True)
-                 if set(r["projects"]) & wanted]
-    response = emu.paginate(req, rules)
+        rules = [r for _, r in sorted(o.alert_rules.items(), reverse=True)
+                 if not wanted.isdisjoint(r["projects"])]
+        # Only the page's rules are copied and serialised.
+        response = emu.paginate(req, rules, serve=serialize)
     response.headers["X-Sentry-Alert-Rule-Hits"] = str(len(rules))
-    response.headers["X-Sentry-Rule-Limit"] = str(RULE_LIMIT)
+    response.headers["X-Sentry-Rule-Limit"] = str(_rule_limit(emu))
     return response
+
+
+def _rule_limit(emu: Any) -> int:
+    return int(getattr(emu, "alert_rule_limit", RULE_LIMIT))
 
 
 def _check_extrapolation(data: dict[str, Any], *, creating: bool) -> None:
@@ -704,8 +710,9 @@ def create_rule(emu: Any, req: Request, org: str, project: str | None = None) ->
     with emu.lock:
         clean = validate_rule(emu, o, req, data)
         _require_access(o, req, clean["projects"])
-        if len(o.alert_rules) >= RULE_LIMIT:
-            raise ApiError(400, [f"You may not exceed {RULE_LIMIT} metric alerts per organization"])
+        limit = _rule_limit(emu)
+        if len(o.alert_rules) >= limit:
+            raise ApiError(400, [f"You may not exceed {limit} metric alerts per organization"])
         if needs_async_lookup(o, clean):
             return _start_task(emu, o, req, clean, None)
         rule = build_rule(emu, o, req.user_id, clean, None, resolve_names=False)
@@ -743,7 +750,10 @@ def delete_rule(emu: Any, req: Request, org: str, rule_id: str, project: str | N
     with emu.lock:
         _get_rule(emu, o, rule_id, project, req)
         del o.alert_rules[int(rule_id)]
+        detectors = len(o.detectors)
         dual_delete(o, int(rule_id))
+        if len(o.detectors) != detectors:  # it removed a migrated detector and its links
+            o.links.invalidate()
     return Response(204)
 
 
@@ -832,6 +842,7 @@ def seed_alert_rules(emu: Any, seed: dict[str, Any]) -> None:
                 made.append(int(rule["id"]))
             if key == "migrated_alert_rules":
                 migrate_rules(emu, o, made)
+                o.links.invalidate()
 
 
 def register(router: Router) -> None:

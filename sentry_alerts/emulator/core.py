@@ -106,6 +106,17 @@ class Router:
         return None, {}, path_exists
 
 
+def json_copy(value: JSON) -> JSON:
+    """A deep copy of JSON data (dicts, lists, scalars): what a handler sends must not change
+    when the stored object does. A third of `copy.deepcopy`'s cost, which mattered for lists
+    of 10,000 alerts (issue 11)."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    return value
+
+
 def iso_now() -> str:
     """Sentry's timestamp format: ISO-8601 with microseconds and `Z`."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

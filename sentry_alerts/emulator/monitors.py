@@ -3,8 +3,9 @@
 Stored shapes: `org.detectors[id]` and `org.workflows[id]` hold the JSON the API serves (detail
 shape), so out-of-band edits (`Emulator.edit`) are plain dict merges. Links between them live in
 one place, the workflow's `detectorIds`; a detector's `workflowIds` is computed when it is
-served, and links to objects that no longer exist are dropped, as Sentry deletes the link rows
-with either side (docs/emulator-monitors.md).
+served (from `org.links`, links.py, which every write here keeps in step), and links to objects
+that no longer exist are dropped, as Sentry deletes the link rows with either side
+(docs/emulator-monitors.md). Lists copy and serve only the page they answer with.
 
 Validation is in monitors_validation.py. Routes, status codes and every known difference from
 Sentry are in docs/emulator-monitors.md.
@@ -12,7 +13,6 @@ Sentry are in docs/emulator-monitors.md.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from sentry_alerts.emulator.access import access_of, requested_projects
@@ -23,8 +23,10 @@ from sentry_alerts.emulator.core import (
     Response,
     Router,
     iso_now,
+    json_copy,
     not_found,
 )
+from sentry_alerts.emulator.links import link_ids
 from sentry_alerts.emulator.monitors_validation import (
     check_detector_save,
     check_detector_type,
@@ -78,20 +80,18 @@ def register(router: Router) -> None:
 
 def serve_detector(org: Organization, detector: dict) -> dict:
     """The stored detector with its links computed (a copy, safe to send)."""
-    out = copy.deepcopy(detector)
+    out = json_copy(detector)
     out.pop(PENDING_DELETION, None)
     # Kept for validation, not served: Sentry's snuba query serializer has no such field
     # (sentry-contract/detector_serializer_expected.jsonc).
     for source in out.get("dataSources") or []:
         source.get("queryObj", {}).get("snubaQuery", {}).pop("extrapolationMode", None)
-    detector_id = int(detector["id"])
-    out["workflowIds"] = [str(wid) for wid, wf in sorted(org.workflows.items())
-                          if detector_id in {int(d) for d in wf.get("detectorIds") or []}]
+    out["workflowIds"] = [str(wid) for wid in org.links.workflows_of(int(detector["id"]))]
     return out
 
 
 def serve_workflow(org: Organization, workflow: dict) -> dict:
-    out = copy.deepcopy(workflow)
+    out = json_copy(workflow)
     out["detectorIds"] = [str(d) for d in workflow.get("detectorIds") or []
                           if int(d) in org.detectors]
     return out
@@ -182,14 +182,28 @@ def _kept_or_new_id(given: Any, old_ids: set[str], ids: Any, kind: str) -> str:
 
 
 def _link_workflows(org: Organization, detector_id: int, workflow_ids: list[int]) -> None:
-    """Make exactly these workflows point at the detector (BulkDetectorWorkflowsValidator)."""
+    """Make exactly these workflows point at the detector (BulkDetectorWorkflowsValidator).
+    Only the workflows gaining or losing the link are touched: adding a link costs O(1) even
+    when 10,000 monitors share the workflow."""
     wanted = set(workflow_ids)
-    for wid, workflow in org.workflows.items():
-        ids = [int(d) for d in workflow.get("detectorIds") or []]
-        if wid in wanted and detector_id not in ids:
-            workflow["detectorIds"] = [str(d) for d in [*ids, detector_id]]
-        elif wid not in wanted and detector_id in ids:
-            workflow["detectorIds"] = [str(d) for d in ids if d != detector_id]
+    current = set(org.links.workflows_of(detector_id))
+    for wid in sorted(wanted - current):
+        workflow = org.workflows.get(wid)
+        if workflow is not None:
+            workflow["detectorIds"] = workflow.get("detectorIds") or []
+            workflow["detectorIds"].append(str(detector_id))
+            org.links.link(wid, detector_id)
+    for wid in sorted(current - wanted):
+        _drop_link(org, wid, detector_id)
+
+
+def _drop_link(org: Organization, workflow_id: int, detector_id: int) -> None:
+    workflow = org.workflows.get(workflow_id)
+    if workflow is None:
+        return
+    workflow["detectorIds"] = [str(d) for d in link_ids(workflow.get("detectorIds"))
+                               if d != detector_id]
+    org.links.unlink(workflow_id, detector_id)
 
 
 def _data_source_json(emu: Any, org: Organization, source: dict, old: dict | None) -> dict:
@@ -355,9 +369,8 @@ def schedule_detector_deletion(emu: Any, org: Organization, detector_id: int) ->
 
 def _remove_detector(org: Organization, detector_id: int) -> None:
     org.detectors.pop(detector_id, None)
-    for workflow in org.workflows.values():
-        ids = [str(d) for d in workflow.get("detectorIds") or [] if int(d) != detector_id]
-        workflow["detectorIds"] = ids
+    for wid in org.links.workflows_of(detector_id):
+        _drop_link(org, wid, detector_id)
 
 
 def _filter_detectors(organization: Organization, req: Request, *, by_id: bool = True
@@ -397,30 +410,30 @@ def valid_int_ids(name: str, raw: list[str]) -> list[int]:
 
 def _sorted(items: list[dict], sort_by: str, allowed: tuple[str, ...], link_count: Any
             ) -> list[dict]:
+    """`items` in `sortBy` order; they come in id order (stored objects are keyed by id)."""
     field = sort_by.lstrip("-")
     if field not in allowed or sort_by.count("-") > 1:
         raise ApiError(400, {"sortBy": ["Invalid sort field"]})
     reverse = sort_by.startswith("-")
     if field == "id":
-        key: Any = lambda d: int(d["id"])  # noqa: E731
-    elif field in ("connectedWorkflows", "connectedDetectors"):
-        key = link_count
+        return items[::-1] if reverse else items
+    if field in ("connectedWorkflows", "connectedDetectors"):
+        key: Any = link_count
     elif field in ("name", "type", "dateCreated", "dateUpdated"):
         key = lambda d: (str(d.get(field) or ""), int(d["id"]))  # noqa: E731
     else:  # latestGroup, openIssues, actions, lastTriggered: all equal in the emulator
-        key = lambda d: int(d["id"])  # noqa: E731
-        reverse = False
+        return items
     return sorted(items, key=key, reverse=reverse)
 
 
 def list_detectors(emu: Any, req: Request, org: str) -> Response:
+    """Filtered and sorted as stored; only the page's detectors are copied and served."""
     organization = _org(emu, org)
     with emu.lock:
-        detectors = _filter_detectors(organization, req)
-        served = [serve_detector(organization, d) for d in detectors]
-    served = _sorted(served, req.arg("sortBy", "id") or "id", DETECTOR_SORTS,
-                     lambda d: (len(d["workflowIds"]), int(d["id"])))
-    return emu.paginate(req, served)
+        detectors = _sorted(_filter_detectors(organization, req),
+                            req.arg("sortBy", "id") or "id", DETECTOR_SORTS,
+                            lambda d: (organization.links.count(int(d["id"])), int(d["id"])))
+        return emu.paginate(req, detectors, serve=lambda d: serve_detector(organization, d))
 
 
 def _bulk_targets(organization: Organization, req: Request, verb: str) -> list[dict] | Response:
@@ -454,8 +467,8 @@ def bulk_update_detectors(emu: Any, req: Request, org: str) -> Response:
         for detector in targets:
             detector["enabled"] = enabled
             detector["dateUpdated"] = now
-        served = [serve_detector(organization, d) for d in targets]
-    return emu.paginate(req, sorted(served, key=lambda d: int(d["id"])))
+        return emu.paginate(req, sorted(targets, key=lambda d: int(d["id"])),
+                            serve=lambda d: serve_detector(organization, d))
 
 
 def bulk_delete_detectors(emu: Any, req: Request, org: str) -> Response:
@@ -576,6 +589,7 @@ def create_workflow(emu: Any, req: Request, org: str) -> Response:
             "owner": data.get("owner"),
         }
         organization.workflows[workflow_id] = workflow
+        organization.links.set_workflow(workflow_id, link_ids(workflow["detectorIds"]))
         return Response(201, serve_workflow(organization, workflow))
 
 
@@ -613,6 +627,7 @@ def update_workflow(emu: Any, req: Request, org: str, workflow_id: str) -> Respo
             stored["actionFilters"] = new_filters
         if "detectorIds" in data:
             stored["detectorIds"] = [str(d) for d in dict.fromkeys(data["detectorIds"])]
+            organization.links.set_workflow(int(stored["id"]), link_ids(stored["detectorIds"]))
         stored["dateUpdated"] = iso_now()
         return Response(200, serve_workflow(organization, stored))
 
@@ -629,6 +644,7 @@ def delete_workflow(emu: Any, req: Request, org: str, workflow_id: str) -> Respo
     with emu.lock:
         _find_workflow(organization, workflow_id)
         organization.workflows.pop(int(workflow_id), None)
+        organization.links.drop_workflow(int(workflow_id))
     return Response(204, None)
 
 
@@ -639,29 +655,37 @@ def list_workflows(emu: Any, req: Request, org: str) -> Response:
     organization = _org(emu, org)
     with emu.lock:
         projects = {str(p.id) for p in requested_projects(organization, req)}
-        in_scope = {d["id"] for d in organization.detectors.values()
-                    if d["projectId"] in projects}
-        workflows = []
-        for key in sorted(organization.workflows):
-            stored = organization.workflows[key]
-            linked = {str(d) for d in stored.get("detectorIds") or []}
-            if not linked or linked & in_scope:
-                workflows.append(serve_workflow(organization, stored))
+        detectors = organization.detectors
+
+        def in_scope(stored: dict) -> bool:
+            linked = stored.get("detectorIds") or []
+            return not linked or any(
+                (d := detectors.get(i)) is not None and d["projectId"] in projects
+                for i in link_ids(linked))
+
+        workflows = [stored for key in sorted(organization.workflows)
+                     if in_scope(stored := organization.workflows[key])]
         raw_ids = req.args("id")
         if raw_ids:
             wanted = {str(i) for i in valid_int_ids("id", raw_ids)}
-            workflows = [w for w in workflows if w["id"] in wanted]
+            workflows = [w for w in workflows if str(w["id"]) in wanted]
         query = req.arg("query")
         if query:
             search = parse_search(query, WORKFLOW_KEYS)
             workflows = [w for w in workflows if search.matches(w)]
         detector_ids = {str(i) for i in valid_int_ids("detector", req.args("detector"))}
         if detector_ids:
-            workflows = [w for w in workflows if detector_ids & set(w["detectorIds"])]
+            workflows = [w for w in workflows
+                         if detector_ids & {str(d) for d in w.get("detectorIds") or []}]
         valid_int_ids("priorityDetector", req.args("priorityDetector"))  # ordering only
-    workflows = _sorted(workflows, req.arg("sortBy", "id") or "id", WORKFLOW_SORTS,
-                        lambda w: (len(w["detectorIds"]), int(w["id"])))
-    return emu.paginate(req, workflows)
+        workflows = _sorted(workflows, req.arg("sortBy", "id") or "id", WORKFLOW_SORTS,
+                            lambda w: (_served_link_count(organization, w), int(w["id"])))
+        return emu.paginate(req, workflows, serve=lambda w: serve_workflow(organization, w))
+
+
+def _served_link_count(org: Organization, workflow: dict) -> int:
+    """How many detector ids `serve_workflow` shows (links to existing detectors)."""
+    return sum(1 for d in workflow.get("detectorIds") or [] if int(d) in org.detectors)
 
 
 # --- seeds ---

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,8 @@ class Emulator:
                  port: int = 0, host: str = "127.0.0.1", slack_task_delay: float | None = 0.5,
                  slack_task_outcome: dict[str, str] | None = None,
                  rate_limits: RateLimit | None | str = "profile",
-                 detector_deletion_delay: float | None = 0.5) -> None:
+                 detector_deletion_delay: float | None = 0.5,
+                 alert_rule_limit: int = alert_rules.RULE_LIMIT) -> None:
         self.profile: Profile = get_profile(profile)
         if rate_limits != "profile":
             self.profile = self.profile.with_rate_limits(rate_limits)  # type: ignore[arg-type]
@@ -110,6 +111,9 @@ class Emulator:
         # Seconds before a deleted detector's scheduled deletion task removes its workflow
         # links (0: at once; None: never, the task is stuck).
         self.detector_deletion_delay = detector_deletion_delay
+        # Legacy metric alert rules an organization may have (Sentry's server setting
+        # MAX_QUERY_SUBSCRIPTIONS_PER_ORG, 1000 by default); raise it for bigger tests.
+        self.alert_rule_limit = alert_rule_limit
         self.host = host
         self.port = port
         self.router = Router()
@@ -183,8 +187,10 @@ class Emulator:
 
     # --- helpers for handlers ---
 
-    def paginate(self, req: Request, items: list[JSON]) -> Response:
-        return paginate(self.url, req, items)
+    def paginate(self, req: Request, items: list[JSON], *,
+                 serve: Callable[[JSON], JSON] | None = None) -> Response:
+        """One page of `items`; `serve` makes the page's items (only) ready to send."""
+        return paginate(self.url, req, items, serve=serve)
 
     def calls(self, method: str | None = None, path_contains: str | None = None) -> list[tuple[str, str, int]]:
         """Logged requests, optionally filtered (for tests counting calls)."""
@@ -215,6 +221,7 @@ class Emulator:
             if item is None:
                 raise KeyError(f"no {kind} with id {obj_id}")
             deep_merge(item, changes)
+            self._org_or_only(org).links.invalidate()  # the edit may change workflow links
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1e6) % 1000000:06d}Z"
             for key in ("dateModified", "dateUpdated"):
                 if key in item and key not in changes:
@@ -229,6 +236,7 @@ class Emulator:
             store = self._org_or_only(org).store(kind)
             if store.pop(int(obj_id), None) is None:
                 raise KeyError(f"no {kind} with id {obj_id}")
+            self._org_or_only(org).links.invalidate()
         self.save_state()
 
     def migrate_legacy_rules(self, org: str | None = None, ids: list[int] | None = None
@@ -239,7 +247,9 @@ class Emulator:
         if not self.profile.monitors_api:
             raise ValueError(f"profile {self.profile.name} has no monitors API to migrate to")
         with self.lock:
-            done = migrate_rules(self, self._org_or_only(org), ids)
+            organization = self._org_or_only(org)
+            done = migrate_rules(self, organization, ids)
+            organization.links.invalidate()
         self.save_state()
         return done
 
@@ -489,7 +499,7 @@ def run_emulator(profile: str | Profile | None = None, seed: str | Path | dict |
     """Start an emulator on a free port in a background thread; stop it on exit.
 
     `options` go to `Emulator` (state_file, slack_task_delay, slack_task_outcome, rate_limits,
-    port)."""
+    detector_deletion_delay, alert_rule_limit, port)."""
     emu = Emulator(profile=profile, seed=seed, **options).start()
     try:
         yield emu

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sentry_alerts.emulator.core import JSON, ApiError, IdSequence, not_found
+from sentry_alerts.emulator.links import WorkflowLinks
 
 # Every scope Sentry knows that the emulator checks somewhere.
 ALL_SCOPES = frozenset({
@@ -127,6 +128,11 @@ class Organization:
     open_membership: bool = True
     # The plan's monitor quota (`workflow-engine-metric-detector-limit`); None = no limit.
     metric_detector_limit: int | None = None
+    # Which workflows link to each detector: an index over `workflows` (links.py).
+    links: WorkflowLinks = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.links = WorkflowLinks(self)
 
     def project(self, slug_or_id: str | int | None) -> Project | None:
         return _by_slug_or_id(self.projects, slug_or_id)
