@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from sentry_alerts.errors import SentryAlertsError
+from sentry_alerts.gc_pause import paused_gc
 from sentry_alerts.model import (
     COMPARED_FIELDS,
     THRESHOLDS_LINE,
@@ -282,7 +283,8 @@ def field_changes(desired: Alert, live: Alert) -> tuple[FieldChange, ...]:
     out = []
     for name in COMPARED_FIELDS:
         new, old = getattr(desired, name), getattr(live, name)
-        if not _same_value(name, new, old):
+        # Equal values are the same in every field's terms: only differences need a closer look.
+        if new != old and not _same_value(name, new, old):
             out.append(FieldChange(name, format_field(name, old), format_field(name, new)))
     if any(f.field in _IN_THRESHOLDS_LINE for f in out) and \
             _only_thresholds_line_differs(desired.description, live.description):
@@ -348,9 +350,10 @@ def diff_alerts(policy_name: str, desired: Sequence[Alert], live: Sequence[Alert
         candidates = managed.pop(key, [])
         if candidates:
             # Prefer the copy that already matches (so a duplicate never causes an update),
-            # else the oldest.
-            primary = next((c for c in candidates if not field_changes(want, c)), candidates[0])
-            changes.append(_compare(key, want, primary))
+            # else the oldest. Each copy is compared once.
+            compared = [(c, field_changes(want, c)) for c in candidates]
+            primary, diffs = next(((c, d) for c, d in compared if not d), compared[0])
+            changes.append(_compare(key, want, primary, diffs))
             for other in candidates:
                 if other is not primary:
                     extras.append(Change(
@@ -374,7 +377,7 @@ def diff_alerts(policy_name: str, desired: Sequence[Alert], live: Sequence[Alert
         elif len(same_name) == 1 and adopt:
             target = same_name[0]
             taken.add(target.remote_id or "")
-            adopted = _compare(key, want, target, force_update=True)
+            adopted = _compare(key, want, target, field_changes(want, target), force_update=True)
             changes.append(replace(adopted, note=" ".join(filter(None, (
                 f"adopts the existing alert id {target.remote_id}, made outside "
                 "sentry-alerts: writes the ownership marker into its description.",
@@ -429,8 +432,8 @@ def _pruned(change: Change, policy_name: str) -> Change:
     return replace(change, action="delete", note=note)
 
 
-def _compare(key: str, want: Alert, live: Alert, *, force_update: bool = False) -> Change:
-    diffs = field_changes(want, live)
+def _compare(key: str, want: Alert, live: Alert, diffs: tuple[FieldChange, ...], *,
+             force_update: bool = False) -> Change:
     if live.takeover:  # Sentry-made delivery to replace: an update even with equal fields
         return Change("update", key, want.name, desired=want, live=live, fields=diffs,
                       note=live.takeover)
@@ -461,9 +464,13 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
     if backend.name == "alert-rules":
         _require_targets(policy)
     choice = backend.choose_dataset(policy.dataset)
+    from sentry_alerts.sentry.common import list_alerts_with_lookups
+
     # The policy's projects (a project the token cannot see is then a 403, not a silent gap);
     # pruning looks at every accessible project, so that nothing this policy made is missed.
-    listing = backend.list_alerts(None if prune else policy_projects(policy))
+    # The lookups the policy's alerts need load meanwhile.
+    listing = list_alerts_with_lookups(backend, getattr(connection, "directory", None),
+                                       policy.specs, None if prune else policy_projects(policy))
     desired = [backend.materialize(spec, choice.dataset) for spec in policy.specs]
     # Before proposing a create, look for the alert in the other API (a policy applied with
     # the legacy backend, on a server that now serves monitors too): only then, so a plan
@@ -560,7 +567,8 @@ def plan_policy(path: str, *, token: str | None, url: str, org: str | None,
     connection = connect(url=url, token=token, org=resolve_org(org, policy), backend=backend,
                          insecure=insecure, progress=progress, projects=policy_projects(policy),
                          **dict(connect_options or {}))
-    plan = build_plan(policy, connection, policy_path=str(path), adopt=adopt, prune=prune)
+    with paused_gc():  # tens of thousands of long-lived objects: see gc_pause.py
+        plan = build_plan(policy, connection, policy_path=str(path), adopt=adopt, prune=prune)
     return PlannedPolicy(plan, policy, connection)
 
 

@@ -3,9 +3,11 @@ numbers and targets, learning Slack channel ids, and retry-safe creates."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +21,8 @@ from sentry_alerts.sentry.lookups import Directory
 
 def number(value: Any) -> float | int | None:
     """Sentry echoes 750 as 750.0 and 5 minutes as 5.0: whole floats become ints."""
+    if type(value) is int:  # the common case, ten times per listed alert
+        return value
     if value is None or value == "":
         return None
     try:
@@ -64,24 +68,63 @@ class ChannelBook:
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], SlackTarget] = {}
         self._lock = threading.Lock()
+        # Each policy target list as materialize() makes it: 10,000 specs share a few lists.
+        # Emptied whenever a channel is learnt (the answer may change).
+        self._made: dict[tuple[Target, ...], tuple[Target, ...]] = {}
+        self._version = 0
 
     def learn(self, targets: Iterable[Target]) -> None:
         with self._lock:
             for t in targets:
-                if isinstance(t, SlackTarget) and t.channel_id:
-                    self._seen.setdefault(((t.workspace or "").lower(), t.channel.lower()), t)
+                key = ((t.workspace or "").lower(), t.channel.lower()) \
+                    if isinstance(t, SlackTarget) and t.channel_id else None
+                if key is not None and key not in self._seen:
+                    self._seen[key] = t
+                    self._made.clear()
+                    self._version += 1
 
     def find(self, workspace: str | None, channel: str) -> SlackTarget | None:
         with self._lock:
             return self._seen.get(((workspace or "").lower(), channel.lower()))
+
+    def made(self, targets: tuple[Target, ...],
+             make: Callable[[], tuple[Target, ...]]) -> tuple[Target, ...]:
+        """`make()` for these targets, once until a channel is learnt."""
+        with self._lock:
+            found, version = self._made.get(targets), self._version
+        if found is None:
+            found = make()
+            with self._lock:
+                if version == self._version:
+                    self._made[targets] = found
+        return found
 
 
 def materialize(spec: AlertSpec, dataset: str, directory: Directory,
                 channels: ChannelBook) -> Alert:
     """`model.desired_alert` plus what only the server knows, so desired == live after apply."""
     alert = model.desired_alert(spec, dataset)
+    owner = alert.owner
+    if owner:
+        owner = directory.owner_from_ref(directory.owner_ref(owner))
+    return replace(
+        alert,
+        window_minutes=number(alert.window_minutes),
+        critical_ms=number(alert.critical_ms),
+        warning_ms=number(alert.warning_ms),
+        resolve_ms=normalise_resolve(alert.critical_ms, alert.warning_ms, alert.resolve_ms),
+        targets=channels.made(alert.targets,
+                              lambda: _live_targets(alert.targets, directory, channels)),
+        owner=owner,
+    )
+
+
+def _live_targets(wanted: tuple[Target, ...], directory: Directory,
+                  channels: ChannelBook) -> tuple[Target, ...]:
+    """The policy's targets as Sentry will show them: the workspace's name, a channel id
+    learnt from live alerts, a member's email as Sentry spells it. Unknown names raise."""
     targets: list[Target] = []
-    for t in alert.targets:
+    for t in wanted:
         if isinstance(t, SlackTarget):
             workspace = directory.slack_workspace(t.workspace).name
             seen = channels.find(workspace, t.channel)
@@ -96,18 +139,7 @@ def materialize(spec: AlertSpec, dataset: str, directory: Directory,
         else:
             directory.team_id(t.name)
             targets.append(t)
-    owner = alert.owner
-    if owner:
-        owner = directory.owner_from_ref(directory.owner_ref(owner))
-    return replace(
-        alert,
-        window_minutes=number(alert.window_minutes),
-        critical_ms=number(alert.critical_ms),
-        warning_ms=number(alert.warning_ms),
-        resolve_ms=normalise_resolve(alert.critical_ms, alert.warning_ms, alert.resolve_ms),
-        targets=model.sort_targets(targets),
-        owner=owner,
-    )
+    return model.sort_targets(targets)
 
 
 ALL_ACCESSIBLE_PROJECTS = "-1"
@@ -123,6 +155,31 @@ def project_scope(directory: Directory, projects: Sequence[str] | None) -> dict[
         return {"project": ALL_ACCESSIBLE_PROJECTS}
     ids = {directory.project_id(slug) for slug in projects}
     return {"project": sorted(ids, key=lambda i: (len(i), i))}
+
+
+def list_alerts_with_lookups(backend: Any, directory: Directory | None,
+                             specs: Sequence[AlertSpec], projects: Sequence[str] | None
+                             ) -> LiveListing:
+    """`backend.list_alerts(projects)`, while the lookups these specs will need (teams,
+    members, Slack workspaces) load in other threads: requests the plan sends anyway, sent at
+    the same time. A lookup that fails here is fetched again, and its error raised, where it is
+    used."""
+    loads = directory.prefetch(
+        teams=any(_names(s, "team") for s in specs), users=any(_names(s, "user") for s in specs),
+        slack=any(isinstance(t, SlackTarget) for s in specs for t in s.targets),
+    ) if directory is not None else []
+    if not loads:
+        return backend.list_alerts(projects)
+    with ThreadPoolExecutor(max_workers=len(loads), thread_name_prefix="lookups") as pool:
+        for load in loads:
+            pool.submit(load)
+        return backend.list_alerts(projects)
+
+
+def _names(spec: AlertSpec, kind: str) -> bool:
+    """The spec's owner or email targets name a team (kind "team") or a member ("user")."""
+    return (spec.owner or "").startswith(kind + ":") or any(
+        isinstance(t, EmailTarget) and t.to == kind for t in spec.targets)
 
 
 def collect_pages(pages: Iterable[list[Any]], what: str) -> tuple[list[Any], bool, list[str]]:
@@ -142,6 +199,30 @@ def collect_pages(pages: Iterable[list[Any]], what: str) -> tuple[list[Any], boo
             return items, False, [f"{what} stopped after {len(items)} items: {exc.message}"]
         first = False
         items.extend(page)
+
+
+def collect_listings(first: tuple[Iterable[list[Any]], str],
+                     *others: tuple[Iterable[list[Any]], str]
+                     ) -> list[tuple[list[Any], bool, list[str]]]:
+    """`collect_pages` for listings that do not depend on each other, at the same time. The
+    first listing's first page comes alone, so its failure (auth, 404, 410) is raised before
+    anything else is sent, as when they ran one after another; then the rest of it and the
+    other listings run concurrently (the client keeps within the rate limits). Another
+    listing's first-page failure is raised next, in order; a later page's failure makes that
+    listing incomplete, never a partial result that looks complete."""
+    pages, what = first
+    iterator = iter(pages)
+    try:
+        head = [next(iterator)]
+    except StopIteration:
+        head = []
+    rest = itertools.chain(head, iterator)
+    if not others:
+        return [collect_pages(rest, what)]
+    with ThreadPoolExecutor(max_workers=len(others), thread_name_prefix="listing") as pool:
+        futures = [pool.submit(collect_pages, other, name) for other, name in others]
+        results = [collect_pages(rest, what)]
+        return results + [future.result() for future in futures]
 
 
 def delete_if_present(client: SentryClient, path: str, *, bucket: str, what: str) -> None:
@@ -214,5 +295,5 @@ def version_of(*parts: Any) -> str | None:
     return "|".join(values) if values else None
 
 
-__all__ = ["ALL_ACCESSIBLE_PROJECTS", "ChannelBook", "project_scope", "RetrySafeCreate", "SentryClient", "collect_pages", "materialize",
+__all__ = ["ALL_ACCESSIBLE_PROJECTS", "ChannelBook", "list_alerts_with_lookups", "project_scope", "RetrySafeCreate", "SentryClient", "collect_listings", "collect_pages", "materialize",
            "normalise_resolve", "number", "target_key", "target_key_text", "version_of"]

@@ -2,12 +2,14 @@
 
 Alerts name things by slug, email and channel name; Sentry's JSON uses ids. Each list is fetched
 once per run (all pages, per_page=100) and cached, so a plan for 1,000 alerts costs a handful of
-lookups, never one request per alert. Every miss is an error that lists what exists.
+lookups, never one request per alert. Every miss is an error that lists what exists. Each list
+has its own lock, so they can be fetched at the same time (`prefetch`, while alerts are listed).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sentry_alerts.errors import SentryAlertsError
@@ -39,9 +41,14 @@ class Directory:
     def __init__(self, client: SentryClient, org: str) -> None:
         self.client = client
         self.org = org
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # users and environments
+        self._project_lock = threading.Lock()
+        self._team_lock = threading.Lock()
+        self._slack_lock = threading.Lock()
         self._projects: dict[str, str] | None = None  # slug -> id
+        self._project_slugs: dict[str, str] = {}  # id -> slug
         self._teams: dict[str, str] | None = None  # slug -> id
+        self._team_slugs: dict[str, str] = {}  # id -> slug
         self._users: dict[str, str] | None = None  # lower-cased email -> user id
         self._user_emails: dict[str, str] | None = None  # user id -> email as Sentry spells it
         self._slack: list[SlackWorkspace] | None = None
@@ -56,20 +63,36 @@ class Directory:
         return items
 
     def projects(self) -> dict[str, str]:
-        with self._lock:
+        with self._project_lock:
             if self._projects is None:
                 items = self._all(f"/api/0/organizations/{self.org}/projects/",
                                   what=f"the list of projects of {self.org}")
-                self._projects = {str(p["slug"]): str(p["id"]) for p in items if "slug" in p}
+                projects = {str(p["slug"]): str(p["id"]) for p in items if "slug" in p}
+                self._project_slugs = {pid: slug for slug, pid in reversed(projects.items())}
+                self._projects = projects
             return self._projects
 
     def teams(self) -> dict[str, str]:
-        with self._lock:
+        with self._team_lock:
             if self._teams is None:
                 items = self._all(f"/api/0/organizations/{self.org}/teams/", {"detailed": "0"},
                                   what=f"the list of teams of {self.org}")
-                self._teams = {str(t["slug"]): str(t["id"]) for t in items if "slug" in t}
+                teams = {str(t["slug"]): str(t["id"]) for t in items if "slug" in t}
+                self._team_slugs = {tid: slug for slug, tid in reversed(teams.items())}
+                self._teams = teams
             return self._teams
+
+    def prefetch(self, *, teams: bool = False, users: bool = False,
+                 slack: bool = False) -> list[Callable[[], object]]:
+        """The loads to run ahead (e.g. in threads while alerts are listed): only those the
+        caller will need anyway, so the number of requests stays the same."""
+        wanted: Iterable[tuple[bool, Callable[[], object]]] = (
+            (teams, self.teams), (users, self._load_users_locked), (slack, self.slack_workspaces))
+        return [load for needed, load in wanted if needed]
+
+    def _load_users_locked(self) -> None:
+        with self._lock:
+            self._load_users()
 
     def _load_users(self) -> None:
         if self._users is not None:
@@ -89,7 +112,7 @@ class Directory:
         self._users, self._user_emails = users, emails
 
     def slack_workspaces(self) -> list[SlackWorkspace]:
-        with self._lock:
+        with self._slack_lock:
             if self._slack is None:
                 items = self._all(f"/api/0/organizations/{self.org}/integrations/",
                                   {"providerKey": "slack", "includeConfig": "0"},
@@ -188,16 +211,12 @@ class Directory:
     # -- reverse: ids -> policy names (for live alerts) --
 
     def project_slug(self, project_id: str | int) -> str:
-        for slug, pid in self.projects().items():
-            if pid == str(project_id):
-                return slug
-        return str(project_id)
+        self.projects()
+        return self._project_slugs.get(str(project_id), str(project_id))
 
     def team_slug(self, team_id: str | int) -> str | None:
-        for slug, tid in self.teams().items():
-            if tid == str(team_id):
-                return slug
-        return None
+        self.teams()
+        return self._team_slugs.get(str(team_id))
 
     def user_email(self, user_id: str | int) -> str | None:
         with self._lock:

@@ -33,6 +33,7 @@ from sentry_alerts.sentry.client import SentryClient, UncertainWriteError
 from sentry_alerts.sentry.common import (
     ChannelBook,
     RetrySafeCreate,
+    collect_listings,
     collect_pages,
     delete_if_present,
     materialize,
@@ -52,6 +53,8 @@ from sentry_alerts.sentry.unmodelled import (
 )
 
 PRIORITY_HIGH, PRIORITY_MEDIUM, PRIORITY_RESOLVED = 75, 50, 0
+ROLE_OF_PRIORITY = {PRIORITY_HIGH: "critical", PRIORITY_MEDIUM: "warning",
+                    PRIORITY_RESOLVED: "resolve"}
 WORKFLOW_MARKER_RE = re.compile(
     r"\(sentry-alerts policy ([A-Za-z0-9._-]+), targets ([0-9a-f]{8})\)\s*$")
 WORKFLOW_NAME_MAX = 256
@@ -127,18 +130,18 @@ class MonitorsBackend:
 
     def list_alerts(self, projects: Sequence[str] | None = None) -> LiveListing:
         # Workflows are listed with the same scope: Sentry answers those linked to a monitor
-        # of these projects, or to none.
+        # of these projects, or to none. Both lists are read at the same time.
         scope = project_scope(self.directory, projects)
-        detectors, complete, problems = collect_pages(
-            self.client.paginate(f"/api/0/organizations/{self.org}/detectors/", scope,
-                                 bucket="detectors.list",
-                                 what=f"the list of monitors of {self.org}"),
-            "the list of monitors")
-        workflows, wf_complete, wf_problems = collect_pages(
-            self.client.paginate(f"/api/0/organizations/{self.org}/workflows/", scope,
-                                 bucket="workflows.list",
-                                 what=f"the list of alerts (workflows) of {self.org}"),
-            "the list of alerts (workflows)")
+        (detectors, complete, problems), (workflows, wf_complete, wf_problems) = \
+            collect_listings(
+                (self.client.paginate(f"/api/0/organizations/{self.org}/detectors/", scope,
+                                      bucket="detectors.list",
+                                      what=f"the list of monitors of {self.org}"),
+                 "the list of monitors"),
+                (self.client.paginate(f"/api/0/organizations/{self.org}/workflows/", scope,
+                                      bucket="workflows.list",
+                                      what=f"the list of alerts (workflows) of {self.org}"),
+                 "the list of alerts (workflows)"))
         complete = complete and wf_complete
         problems = problems + wf_problems
         parsed = [self._parse_workflow(w) for w in workflows if isinstance(w, dict)]
@@ -151,11 +154,14 @@ class MonitorsBackend:
             self._seen_detectors.update(str(d.get("id")) for d in detectors
                                         if isinstance(d, dict))
         alerts = []
+        learned: set[tuple[Target, ...]] = set()  # most alerts share their targets
         for detector in detectors:
             if not isinstance(detector, dict) or detector.get("type") != "metric_issue":
                 continue
             alert = self.parse(detector, by_detector.get(str(detector.get("id")), []))
-            self.channels.learn(alert.targets)
+            if alert.targets not in learned:
+                learned.add(alert.targets)
+                self.channels.learn(alert.targets)
             alerts.append(alert)
         return LiveListing(alerts, complete, problems)
 
@@ -238,8 +244,7 @@ class MonitorsBackend:
         condition_ids: dict[str, str] = {}
         for c in conditions:
             result = number(c.get("conditionResult"))
-            role = {PRIORITY_HIGH: "critical", PRIORITY_MEDIUM: "warning",
-                    PRIORITY_RESOLVED: "resolve"}.get(result)  # type: ignore[call-overload]
+            role = ROLE_OF_PRIORITY.get(result)  # type: ignore[call-overload]
             if role is None or isinstance(c.get("comparison"), dict):
                 continue
             value = number(c.get("comparison"))
@@ -257,9 +262,14 @@ class MonitorsBackend:
         # shows every linked workflow.
         detector_id = str(detector.get("id"))
         ours = [w for w in linked if marker is not None and w[2] == marker.policy]
-        migrated = [w for w in linked if w[2] is None and is_migrated_workflow(w[0], detector_id)]
+        # Sentry's migrated workflow links exactly one detector: checking that first keeps a
+        # workflow linked to 10,000 monitors from being read once per monitor.
+        migrated = [w for w in linked if w[2] is None and len(w[0].get("detectorIds") or ()) == 1
+                    and is_migrated_workflow(w[0], detector_id)]
         shown = ours + migrated if marker is not None else linked
-        targets: list[Target] = [t for _, ts, _ in shown for t in ts]
+        # One workflow's targets are already sorted (_parse_workflow): shared, not re-sorted.
+        targets = shown[0][1] if len(shown) == 1 else \
+            model.sort_targets([t for _, ts, _ in shown for t in ts])
         linked_ids = [str(w[0]["id"]) for w in linked]
         our_ids = [str(w[0]["id"]) for w in ours]
         # Adopting an unmarked monitor: the alerts (workflows) people made that notify it, with
@@ -297,7 +307,7 @@ class MonitorsBackend:
             critical_ms=critical,
             warning_ms=warning,
             resolve_ms=normalise_resolve(critical, warning, resolve),
-            targets=model.sort_targets(targets),
+            targets=targets,
             owner=self.directory.owner_from_ref(detector.get("owner")),
             description=description,
             enabled=detector.get("enabled") is not False,
