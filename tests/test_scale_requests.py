@@ -6,6 +6,8 @@
   per alert; detectors and workflows are listed at the same time, with the same semantics as
   one after the other (a first-page failure is raised, a later one makes the listing
   incomplete).
+- Legacy apply: Sentry's asynchronous Slack lookup runs once per distinct channel per run; the
+  other creates send the channel id it found and are answered at once.
 """
 
 from __future__ import annotations
@@ -106,3 +108,44 @@ def test_a_failing_later_page_of_workflows_makes_the_listing_incomplete(emulator
     assert not planned.plan.listing_complete
     assert any("alerts (workflows) stopped after 100" in p
                for p in planned.plan.listing_problems)
+
+
+def test_legacy_apply_looks_each_slack_channel_up_once(emulator_factory, tmp_path):
+    """12 alerts to two channels named without ids, 8 at a time: two asynchronous lookups
+    (202 and task polling); the other ten creates send the id found and get a 201."""
+    emu = emulator_factory(profile="self-hosted-25", slack_task_delay=0.3)
+    path = tmp_path / "p.yaml"
+    path.write_text(policy_text(12, lambda i: "#backend" if i % 3 == 0 else "#ops-alerts"))
+    result, out = apply(emu, path, backend="alert-rules")
+    assert result.ok and result.count("created") == 12, out
+
+    creates = emu.calls("POST", "/alert-rules/")
+    assert sorted(status for _, _, status in creates) == [201] * 10 + [202] * 2
+    with emu.lock:
+        rules = list(emu.state.org("acme").alert_rules.values())
+    channel_ids = {a["targetIdentifier"]: a["inputChannelId"]
+                   for r in rules for t in r["triggers"] for a in t["actions"]}
+    assert channel_ids == {"#ops-alerts": "C0OPS00001", "#backend": "C0BACKEND1"}
+
+    emu.request_log.clear()
+    assert not plan(emu, path, backend="alert-rules").plan.has_changes
+
+
+def test_a_failed_slack_lookup_is_not_repeated_for_the_same_channel(emulator_factory,
+                                                                   tmp_path):
+    """The bot is not in #leadership: the first alert's lookup fails; the other alerts to it
+    are reported without being sent (no second search through the workspace)."""
+    emu = emulator_factory(profile="self-hosted-25")
+    path = tmp_path / "p.yaml"
+    path.write_text(policy_text(5, lambda i: "#leadership" if i < 3 else "#ops-alerts"))
+    result, out = apply(emu, path, backend="alert-rules", parallelism=4)
+    assert not result.ok and result.count("created") == 2 and len(result.failed) == 3, out
+    statuses = sorted(status for _, _, status in emu.calls("POST", "/alert-rules/"))
+    # One lookup per channel (#leadership failed, #ops-alerts found); the second alert to
+    # #ops-alerts sent the id; the other two to #leadership were not sent.
+    assert statuses == [201, 202, 202]
+    messages = sorted(o.message for o in result.failed)
+    assert sum(m.startswith("Sentry could not save alert") for m in messages) == 1
+    assert all("does not exist or has not been granted access" in m for m in messages)
+    assert sum(m.startswith("not sent: Slack channel #leadership could not be looked up")
+               for m in messages) == 2

@@ -5,17 +5,25 @@ Slack lookup (202 + task polling): §3.3. Decisions (docs/sentry-api.md): exactl
 `inputChannelId` whenever the channel id is known; the warning trigger notifies the same targets
 as the critical one; PUT always sends the full rule with trigger and action ids, so ids stay
 stable and leaving a field out never clears it by accident.
+
+A Slack channel named without its id is looked up once per run (`_SlackChannels`): the first
+write that needs it goes through Sentry's asynchronous lookup, writes needing the same channel
+wait for it, then send the id it found, so they are answered at once. 300 alerts to #ops-alerts
+cost one lookup (one search through the workspace's channels on Sentry's side, under Slack's
+rate limit), not 300.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from sentry_alerts import model
-from sentry_alerts.errors import SentryAPIError
+from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert, AlertSpec, EmailTarget, SlackTarget, Target
 from sentry_alerts.sentry.backend import BackendName, DatasetChoice, LiveListing
 from sentry_alerts.sentry.client import SentryClient
@@ -58,6 +66,65 @@ def choose_dataset_from_features(requested: str, features: frozenset[str] | None
                                   "accepted by this Sentry and are Sentry's recommended dataset")
 
 
+class SlackLookupError(SentryAPIError):
+    """Sentry's asynchronous Slack lookup failed, or did not finish in time; `reason` is
+    Sentry's (or the deadline's) in a few words."""
+
+    reason = ""
+
+
+class _SlackChannels:
+    """Who looks up which Slack channel in this run: one write per channel at a time (a lock
+    per channel), the others wait and then use the id it learnt (ChannelBook) or its failure."""
+
+    def __init__(self, book: ChannelBook) -> None:
+        self.book = book
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._failed: dict[tuple[str, str], str] = {}  # channel -> the alert and reason
+        self._guard = threading.Lock()
+
+    @staticmethod
+    def key(target: SlackTarget) -> tuple[str, str]:
+        return (target.workspace or "").lower(), target.channel.lower()
+
+    @contextlib.contextmanager
+    def resolved(self, alert: Alert) -> Iterator[Alert]:
+        """The alert with the ids this run knows for its Slack channels; the channels still
+        unknown stay locked until the write that looks them up is done."""
+        unknown = sorted({self.key(t) for t in alert.targets
+                          if isinstance(t, SlackTarget) and not t.channel_id})
+        with self._guard:
+            locks = [self._locks.setdefault(k, threading.Lock()) for k in unknown]
+        with contextlib.ExitStack() as held:
+            for lock in locks:  # in key order: two alerts never wait for each other
+                held.enter_context(lock)
+            for k in unknown:
+                if k in self._failed:
+                    raise SentryAlertsError(
+                        f"not sent: Slack channel {k[1]} could not be looked up earlier in this "
+                        f"run ({self._failed[k]}), and each lookup searches the whole "
+                        f"workspace; check that {k[1]} exists and that Sentry's Slack app is in "
+                        "it, or give the channel id (`channel_id:`) in the policy, then apply "
+                        "again.")
+            filled = self.fill(alert)
+            try:
+                yield filled
+            except SlackLookupError as exc:
+                for t in filled.targets:
+                    if isinstance(t, SlackTarget) and not t.channel_id:
+                        self._failed[self.key(t)] = f"for alert {alert.name!r}: {exc.reason}"
+                raise
+
+    def fill(self, alert: Alert) -> Alert:
+        targets = []
+        for t in alert.targets:
+            seen = self.book.find(t.workspace, t.channel) \
+                if isinstance(t, SlackTarget) and not t.channel_id else None
+            targets.append(SlackTarget(t.channel, seen.channel_id, t.workspace)
+                           if seen is not None else t)
+        return replace(alert, targets=model.sort_targets(targets))
+
+
 class AlertRulesBackend:
     name: BackendName = "alert-rules"
 
@@ -73,6 +140,7 @@ class AlertRulesBackend:
         self.poll_interval = poll_interval
         self.progress = progress or (lambda message: None)
         self.channels = ChannelBook()
+        self._slack = _SlackChannels(self.channels)
         self._creates = RetrySafeCreate(self.list_alerts, settle=uncertain_settle,
                                         slow_answer_wait=2 * client.timeout)
 
@@ -228,27 +296,30 @@ class AlertRulesBackend:
                 "targetIdentifier": self.directory.user_id(target.name)}
 
     def create(self, alert: Alert) -> Alert:
-        body = self.body(replace(alert, extra={}))
+        with self._slack.resolved(alert) as alert:
+            body = self.body(replace(alert, extra={}))
 
-        def once() -> Alert:
-            resp = self.client.post(self._path(), body, bucket="alert_rules.create",
-                                    what=f"creating alert rule {alert.name!r}")
-            return self._finish(resp.status, resp.body, alert)
+            def once() -> Alert:
+                resp = self.client.post(self._path(), body, bucket="alert_rules.create",
+                                        what=f"creating alert rule {alert.name!r}")
+                return self._finish(resp.status, resp.body, alert)
 
-        # A lost answer to a POST that started a Slack lookup (202): the rule appears only when
-        # the lookup ends, so look for it longer before sending the POST again.
-        waits_for_slack = any(isinstance(t, SlackTarget) and not t.channel_id
-                              for t in alert.targets)
-        patience = min(self.task_deadline, 30.0) if waits_for_slack else 0.0
-        return self._learned(self._creates.run(alert, once, patience=patience))
+            # A lost answer to a POST that started a Slack lookup (202): the rule appears only
+            # when the lookup ends, so look for it longer before sending the POST again.
+            waits_for_slack = any(isinstance(t, SlackTarget) and not t.channel_id
+                                  for t in alert.targets)
+            patience = min(self.task_deadline, 30.0) if waits_for_slack else 0.0
+            return self._learned(self._creates.run(alert, once, patience=patience))
 
     def update(self, alert: Alert) -> Alert:
         if not alert.remote_id:
             raise SentryAPIError(f"cannot update alert {alert.name!r}: it has no Sentry id.")
-        resp = self.client.put(self._path(alert.remote_id), self.body(alert),
-                               bucket="alert_rules.update",
-                               what=f"updating alert rule {alert.name!r} (id {alert.remote_id})")
-        return self._learned(self._finish(resp.status, resp.body, alert))
+        with self._slack.resolved(alert) as alert:
+            resp = self.client.put(self._path(alert.remote_id), self.body(alert),
+                                   bucket="alert_rules.update",
+                                   what=f"updating alert rule {alert.name!r} "
+                                        f"(id {alert.remote_id})")
+            return self._learned(self._finish(resp.status, resp.body, alert))
 
     def delete(self, alert: Alert) -> None:
         if not alert.remote_id:
@@ -292,16 +363,20 @@ class AlertRulesBackend:
                     "rule; run plan again to see whether it exists.")
             if status == "failed":
                 reason = task.get("error") or "no reason given"
-                raise SentryAPIError(
+                failed = SlackLookupError(
                     f"Sentry could not save alert {alert.name!r} because its Slack lookup "
                     f"failed: \"{reason}\"; check that {channels} exists in the workspace and "
                     "that Sentry's Slack app is in the channel, or give the channel id "
                     "(`channel_id:`) in the policy.", call=f"GET {path}", body=task)
+                failed.reason = f'"{reason}"'
+                raise failed
             if time.monotonic() - start + interval > self.task_deadline:
-                raise SentryAPIError(
+                late = SlackLookupError(
                     f"Sentry was still looking up Slack channel {channels} for alert "
                     f"{alert.name!r} after {self.task_deadline:.0f}s; the alert may still "
                     "appear: run plan again later, or give the channel id (`channel_id:`) in "
                     "the policy so no lookup is needed.", call=f"GET {path}")
+                late.reason = f"still pending after {self.task_deadline:.0f}s"
+                raise late
             time.sleep(interval)
             interval = min(interval * 1.5, 10.0)
