@@ -3,6 +3,7 @@ numbers and targets, learning Slack channel ids, and retry-safe creates."""
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import threading
 import time
@@ -172,7 +173,7 @@ def list_alerts_with_lookups(backend: Any, directory: Directory | None,
         return backend.list_alerts(projects)
     with ThreadPoolExecutor(max_workers=len(loads), thread_name_prefix="lookups") as pool:
         for load in loads:
-            pool.submit(load)
+            pool.submit(contextvars.copy_context().run, load)
         return backend.list_alerts(projects)
 
 
@@ -220,7 +221,10 @@ def collect_listings(first: tuple[Iterable[list[Any]], str],
     if not others:
         return [collect_pages(rest, what)]
     with ThreadPoolExecutor(max_workers=len(others), thread_name_prefix="listing") as pool:
-        futures = [pool.submit(collect_pages, other, name) for other, name in others]
+        # Each task runs in a copy of the caller's context, so what is bound there (e.g. the
+        # self-monitoring SDK's scope, which turns log lines into breadcrumbs) sees its work.
+        futures = [pool.submit(contextvars.copy_context().run, collect_pages, other, name)
+                   for other, name in others]
         results = [collect_pages(rest, what)]
         return results + [future.result() for future in futures]
 
