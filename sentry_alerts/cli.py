@@ -234,8 +234,12 @@ AdoptOpt = Annotated[
                  "one (writes the ownership marker) instead of reporting a conflict."),
 ]
 InsecureOpt = Annotated[
-    bool, typer.Option("--insecure", help="Allow plain http:// to hosts other than this machine."),
+    bool, typer.Option("--insecure", help="Allow plain http:// to hosts other than this machine "
+                       "(warned about on every run; TLS certificates are always verified)."),
 ]
+CaBundleOpt = Annotated[
+    Path | None, typer.Option("--ca-bundle", metavar="FILE", help="PEM file of the certificate "
+                              "authorities to trust (a self-hosted Sentry's own CA).")]
 # Manual-guide fallback (issue 6): no token, or Sentry refuses it (401/403) -> guide, exit 3.
 GuideDirOpt = Annotated[
     Path, typer.Option("--guide-dir", metavar="DIR", help="Where to write the manual setup guide when there is "
@@ -289,6 +293,13 @@ def _incomplete_listing(the_plan: object, what: str) -> SentryAlertsError:
     return SentryAlertsError(f"the list of live alerts was incomplete, so {what}.{skipped}")
 
 
+def _connect_options(retry_budget: int, ca_bundle: Path | None) -> dict[str, object]:
+    options: dict[str, object] = {"retry_budget": max(0, retry_budget)}
+    if ca_bundle is not None:
+        options["ca_bundle"] = str(ca_bundle)
+    return options
+
+
 def _check_backend(backend: str) -> str:
     if backend not in BACKENDS:
         raise SentryAlertsError(f"unknown --backend {backend!r}; use one of {', '.join(BACKENDS)}.")
@@ -331,6 +342,7 @@ def plan(
     url: UrlOpt = DEFAULT_URL,
     org: OrgOpt = None,
     insecure: InsecureOpt = False,
+    ca_bundle: CaBundleOpt = None,
     guide_dir: GuideDirOpt = Path("sentry-alerts-guide"),
     no_fallback: NoFallbackOpt = False,
     fmt: PlanFormatOpt = "text",
@@ -363,7 +375,7 @@ def plan(
             lambda: plan_policy(str(policy), token=token, url=url, org=org,
                                 backend=_check_backend(backend), adopt=adopt,
                                 insecure=insecure, progress=progress, prune=prune,
-                                connect_options={"retry_budget": max(0, retry_budget)}),
+                                connect_options=_connect_options(retry_budget, ca_bundle)),
             policy_path=policy, guide_dir=guide_dir, no_fallback=no_fallback)
         if isinstance(planned, int):
             return planned
@@ -401,6 +413,7 @@ def apply(
     url: UrlOpt = DEFAULT_URL,
     org: OrgOpt = None,
     insecure: InsecureOpt = False,
+    ca_bundle: CaBundleOpt = None,
     guide_dir: GuideDirOpt = Path("sentry-alerts-guide"),
     no_fallback: NoFallbackOpt = False,
     prune: PruneOpt = False,
@@ -433,7 +446,7 @@ def apply(
                         f"the plan is made: run `sentry-alerts plan {saved.policy_path} {flag} "
                         f"--out {policy}` and apply that.")
         progress = StatusLine()
-        options = {"retry_budget": max(0, retry_budget)}
+        options = _connect_options(retry_budget, ca_bundle)
 
         def make_plan():
             if saved:

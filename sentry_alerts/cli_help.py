@@ -31,7 +31,7 @@ Environment variables:
   SENTRY_ORG           the organization slug (also --org; else the policy's)
   NO_COLOR             set: no colour in the plan and the apply report
   SENTRY_ALERTS_DEBUG  set to 1: a traceback instead of the one-paragraph bug report
-  REQUESTS_CA_BUNDLE   a CA certificate file for a self-hosted Sentry (private CA)
+  REQUESTS_CA_BUNDLE   a CA certificate file for a self-hosted Sentry (also --ca-bundle)
   HTTPS_PROXY          a proxy for the calls to Sentry (NO_PROXY: hosts without it)
 
 \b

@@ -223,8 +223,8 @@ def _connection_failure(base: str, exc: BaseException) -> tuple[str, str]:
                            "is running")
     if any(isinstance(e, requests.exceptions.SSLError) for e in chain):
         return "tls", (f"the TLS handshake with {host} failed ({_tls_reason(chain)}); check "
-                       "--url / SENTRY_URL (http:// or https://?), or point REQUESTS_CA_BUNDLE "
-                       "at your certificate authority's certificate")
+                       "--url / SENTRY_URL (http:// or https://?), or pass --ca-bundle with "
+                       "your certificate authority's certificate")
     if any(isinstance(e, requests.exceptions.ConnectTimeout
                       | urllib3.exceptions.ConnectTimeoutError) for e in chain):
         return "connect-timeout", (f"{host} did not accept a connection in time; check --url / "
@@ -421,7 +421,7 @@ class SentryClient:
                  insecure: bool = False, max_concurrency: int = DEFAULT_CONCURRENCY,
                  backoff_base: float = 0.5, backoff_max: float = 10.0,
                  session: requests.Session | None = None, gate: RateGate | None = None,
-                 memory: _RunMemory | None = None) -> None:
+                 memory: _RunMemory | None = None, ca_bundle: str | None = None) -> None:
         self.base_url = check_url(base_url, insecure=insecure)
         self.insecure = insecure
         self.org = org
@@ -434,6 +434,7 @@ class SentryClient:
         self._memory = memory or _RunMemory()
         self._token = token
         self._session = session or _new_session(max_concurrency)
+        self.ca_bundle = ca_bundle  # a self-hosted Sentry's own certificate authority
         self.request_count = 0  # every HTTP request sent (retries included), for benchmarks
         self._count_lock = threading.Lock()
         # Optional observer of every request sent: (method, path, json body) (tests, benchmarks).
@@ -450,7 +451,7 @@ class SentryClient:
                              retry_budget=self.retry_budget, max_attempts=self.max_attempts,
                              insecure=self.insecure, backoff_base=self.backoff_base,
                              backoff_max=self.backoff_max, session=self._session,
-                             gate=self.gate, memory=self._memory)
+                             gate=self.gate, memory=self._memory, ca_bundle=self.ca_bundle)
         clone.on_request = self.on_request
         return clone
 
@@ -571,11 +572,11 @@ class SentryClient:
         host = urlsplit(self.base_url).netloc
         try:
             # TLS is always verified (--insecure only allows plain http://); a private CA is
-            # given with REQUESTS_CA_BUNDLE.
+            # given with --ca-bundle or REQUESTS_CA_BUNDLE.
             resp = self._session.request(
                 method, url, params=params, data=data, headers=headers,
                 timeout=(min(CONNECT_TIMEOUT, self.timeout), self.timeout),
-                allow_redirects=False)
+                allow_redirects=False, verify=self.ca_bundle or True)
         except requests.exceptions.RequestException as exc:
             self.gate.release(bucket, None)
             kind, reason = _connection_failure(self.base_url, exc)
