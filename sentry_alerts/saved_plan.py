@@ -269,7 +269,8 @@ def prepare_saved_plan(path: str | Path, *, token: str | None, url: str, org: st
     if connection.url.rstrip("/") != plan.url.rstrip("/"):
         raise _stale(path, [f"it was made for the Sentry at {plan.url}, but the organization "
                             f"is now served from {connection.url}"], plan)
-    listing = connection.backend.list_alerts()
+    # The same listing the plan was made from (--prune: every project; else the policy's).
+    listing = connection.backend.list_alerts(None if plan.prune else policy_projects(policy))
     if not listing.complete:
         raise SentryAlertsError(
             f"the saved plan {path} could not be checked against Sentry: the list of live "
@@ -278,7 +279,33 @@ def prepare_saved_plan(path: str | Path, *, token: str | None, url: str, org: st
     reasons = live_reasons(plan, listing.alerts)
     if reasons:
         raise _stale(path, reasons, plan)
+    check_matches_policy(plan, path, policy, connection.backend, listing.alerts)
     return PlannedPolicy(plan, policy, connection)
+
+
+def check_matches_policy(plan: Plan, path: str | Path, policy: Any, backend: Any,
+                         alerts: list[Alert]) -> None:
+    """The plan's changes must be the ones its policy and options give (plan_integrity.py):
+    a plan file edited after `plan --out` is refused, naming each difference."""
+    from sentry_alerts.plan_integrity import expected_changes, tampered_reasons
+
+    choice = backend.choose_dataset(policy.dataset)
+    reasons = [] if choice.dataset == plan.dataset else [
+        f"it uses the {plan.dataset} dataset, but the policy gives {choice.dataset}"]
+    reasons += tampered_reasons(plan, expected_changes(plan, policy, backend, alerts))
+    if reasons:
+        shown = reasons[:MAX_REASONS]
+        more = len(reasons) - len(shown)
+        raise TamperedPlanError(
+            f"the saved plan {path} does not match what its policy {plan.policy_path} gives "
+            f"with the plan's options, so it was not applied (nothing was changed): "
+            f"{'; '.join(shown)}{f'; and {more} more' if more > 0 else ''}. The file was edited "
+            f"after `plan --out`; make a new plan (`sentry-alerts plan {plan.policy_path} "
+            f"--out {path}`), review it, and apply that one.")
+
+
+class TamperedPlanError(SentryAlertsError):
+    """A saved plan whose changes are not what its policy gives (an edited plan file)."""
 
 
 __all__ = ["TargetMismatchError", "check_policy_unchanged", "check_target", "is_saved_plan", "live_reasons",
