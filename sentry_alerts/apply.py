@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from sentry_alerts.apply_guard import refused_deletes
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert
 from sentry_alerts.plan import FIELD_LABELS, Change, Plan, field_changes
@@ -224,8 +225,13 @@ def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARAL
     for change in plan.of("conflict"):
         report(Outcome(change, "skipped", f"not applied: {change.note}"))
 
+    refused = refused_deletes(plan, backend)
+    for change in plan.of("delete"):
+        if id(change) in refused:
+            report(Outcome(change, "failed", refused[id(change)]))
     unclear: list[tuple[Change, _Unclear]] = []
-    _run_all(backend, [(c, c) for c in plan.executable], parallelism, report, unclear, stop)
+    _run_all(backend, [(c, c) for c in plan.executable if id(c) not in refused], parallelism,
+             report, unclear, stop)
     if unclear and stop is not None and stop.is_set():
         for change, err in unclear:  # no listing, no follow-up: the user asked to stop
             report(Outcome(change, "failed", f"{err.error.message} Apply was interrupted before "
@@ -256,6 +262,14 @@ def _settle(backend: Backend, unclear: list[tuple[Change, _Unclear]],
                            f"{err.error.message} Whether Sentry applied it could not be checked "
                            f"({exc.message}); run plan again to see."))
         return []
+    if not listing.complete:  # "not in the listing" proves nothing: no verdict from it
+        problems = "; ".join(listing.problems) or "a page of the listing failed"
+        for change, err in unclear:
+            report(Outcome(change, "failed",
+                           f"{err.error.message} Whether Sentry applied it could not be checked "
+                           f"(the list of live alerts was incomplete: {problems}); run plan "
+                           "again to see."))
+        return []
     follow_ups: list[tuple[Change, Change]] = []
     for change, err in unclear:
         verdict = _verify(change, listing.alerts)
@@ -267,6 +281,14 @@ def _settle(backend: Backend, unclear: list[tuple[Change, _Unclear]],
             report(Outcome(change, "failed",
                            f"{err.error.message} It is not in Sentry yet; run plan again in a "
                            "few minutes before applying again."))
+        elif change.action == "delete":
+            report(Outcome(change, "failed",
+                           f"{err.error.message} Checked afterwards: it is still in Sentry, so "
+                           "it was not deleted; run apply again to delete it."))
+        elif change.action == "update":
+            report(Outcome(change, "failed",
+                           f"{err.error.message} Checked afterwards: Sentry does not show the "
+                           "change, so running apply again is safe."))
         else:
             report(Outcome(change, "failed",
                            f"{err.error.message} Checked afterwards: it is not in Sentry, so "

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from stub_server import json_answer, stub_server
 from typer.testing import CliRunner
 
 from sentry_alerts.cli import app
@@ -17,7 +18,6 @@ from sentry_alerts.emulator import ALERTS_TOKEN
 from sentry_alerts.emulator.state import Token
 from sentry_alerts.sentry.client import SentryClient
 from sentry_alerts.sentry.connect import _same_site
-from tests.stub_server import json_answer, stub_server
 
 POLICY = """\
 version: 1

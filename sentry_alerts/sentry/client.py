@@ -498,7 +498,13 @@ class SentryClient:
                 return
             cursor = nxt.get("cursor") or _cursor_from_url(nxt.get("url", ""))
             if not cursor or cursor in seen_cursors:
-                return
+                # A loop or a next page without a cursor: the listing cannot be trusted to be
+                # complete (a later page's error makes it incomplete; see collect_pages).
+                raise SentryAPIError(
+                    f"Sentry's answer to GET {path} " + ("named the same next page twice (a "
+                    "cursor that loops back)" if cursor else "announced a next page without a "
+                    "cursor") + "; the listing is incomplete.", status=resp.status,
+                    call=f"GET {path}")
             seen_cursors.add(cursor)
             query = {**query, "cursor": cursor}
 
