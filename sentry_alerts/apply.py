@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from sentry_alerts.apply_copies import remove_younger_copies
 from sentry_alerts.apply_guard import refused_deletes
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert
@@ -245,6 +246,8 @@ def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARAL
             report(Outcome(change, "failed", f"{err.error.message} Run plan again to see what "
                                              "Sentry kept; the marker prevents a duplicate."))
 
+    if not (stop is not None and stop.is_set()):
+        remove_younger_copies(backend, outcomes)  # another apply at the same time
     order = {id(c): i for i, c in enumerate(plan.changes)}
     outcomes.sort(key=lambda o: order.get(id(o.change), len(order)))
     return ApplyResult(tuple(outcomes), interrupted=stop is not None and stop.is_set())

@@ -344,17 +344,16 @@ def diff_alerts(policy_name: str, desired: Sequence[Alert], live: Sequence[Alert
         key = want.marker.key
         candidates = managed.pop(key, [])
         if candidates:
-            # Prefer the copy that already matches (so a duplicate never causes an update),
-            # else the oldest.
-            primary = next((c for c in candidates if not field_changes(want, c)), candidates[0])
+            # Copies of one key (two applies at once): the oldest is managed, the younger
+            # copies are deleted (apply_copies.py says why the oldest: every run agrees on it).
+            primary = candidates[0]
             changes.append(_compare(key, want, primary))
-            for other in candidates:
-                if other is not primary:
-                    extras.append(Change(
-                        "duplicate", key, other.name, live=other,
-                        note=(f"a second live alert carries this policy's marker for key {key} "
-                              f"(id {other.remote_id}); kept. sentry-alerts manages "
-                              f"id {primary.remote_id}; delete this copy in Sentry.")))
+            for other in candidates[1:]:
+                extras.append(Change(
+                    "delete", key, other.name, live=other,
+                    note=(f"a second live alert carries this policy's marker for key {key} "
+                          f"(id {other.remote_id}; two applies at once?): apply deletes this "
+                          f"younger copy and keeps the oldest, id {primary.remote_id}.")))
             continue
 
         name = _norm_name(want.name)
