@@ -33,6 +33,7 @@ from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert
 from sentry_alerts.plan import FIELD_LABELS, Change, Plan, field_changes
 from sentry_alerts.sentry.backend import Backend
+from sentry_alerts.sentry.deadline import DeadlineError
 
 # "not sent": apply was stopped (Ctrl-C) before this change was sent; Sentry never saw it.
 OutcomeStatus = Literal["created", "updated", "deleted", "failed", "skipped", "not sent"]
@@ -89,8 +90,8 @@ class _Unclear(Exception):
 
 def _is_unclear(exc: SentryAlertsError) -> bool:
     """Sentry may or may not have applied the write that raised `exc`."""
-    if not isinstance(exc, SentryAPIError):
-        return False
+    if not isinstance(exc, SentryAPIError) or isinstance(exc, DeadlineError):
+        return False  # (a request the deadline stopped was never sent)
     if (exc.call or "").startswith("GET "):
         # A read after the write was accepted (a 202 Slack lookup being polled): a lookup
         # Sentry reported as failed saved nothing; anything else may still finish.

@@ -252,6 +252,11 @@ NoFallbackOpt = Annotated[
 VerboseOpt = Annotated[
     bool, typer.Option("-v", "--verbose", help="Log each HTTP call on stderr: method, path, "
                        "status, time and attempt (never headers or the token).")]
+CommandTimeoutOpt = Annotated[
+    int, typer.Option("--timeout", metavar="SECONDS",
+                      help="The whole command ends within this long (default 900): waits for "
+                      "retries and rate limits are cut to it, and apply reports what it did "
+                      "before it.")]
 RetryBudgetOpt = Annotated[
     int, typer.Option("--retry-budget", metavar="SECONDS",
                       help="Each request that fails in passing (5xx, 429, a dropped "
@@ -293,8 +298,12 @@ def _incomplete_listing(the_plan: object, what: str) -> SentryAlertsError:
     return SentryAlertsError(f"the list of live alerts was incomplete, so {what}.{skipped}")
 
 
-def _connect_options(retry_budget: int, ca_bundle: Path | None) -> dict[str, object]:
-    options: dict[str, object] = {"retry_budget": max(0, retry_budget)}
+def _connect_options(retry_budget: int, ca_bundle: Path | None,
+                     timeout: int) -> dict[str, object]:
+    if timeout < 1:
+        raise SentryAlertsError(f"--timeout must be at least 1 second, not {timeout}.")
+    options: dict[str, object] = {"retry_budget": max(0, retry_budget),
+                                  "command_timeout": float(timeout)}
     if ca_bundle is not None:
         options["ca_bundle"] = str(ca_bundle)
     return options
@@ -350,6 +359,7 @@ def plan(
     prune: PruneOpt = False,
     verbose: VerboseOpt = False,
     retry_budget: RetryBudgetOpt = 120,
+    timeout: CommandTimeoutOpt = 900,
 ) -> None:
     """Show what apply would change in Sentry.
 
@@ -375,7 +385,7 @@ def plan(
             lambda: plan_policy(str(policy), token=token, url=url, org=org,
                                 backend=_check_backend(backend), adopt=adopt,
                                 insecure=insecure, progress=progress, prune=prune,
-                                connect_options=_connect_options(retry_budget, ca_bundle)),
+                                connect_options=_connect_options(retry_budget, ca_bundle, timeout)),
             policy_path=policy, guide_dir=guide_dir, no_fallback=no_fallback)
         if isinstance(planned, int):
             return planned
@@ -419,6 +429,7 @@ def apply(
     prune: PruneOpt = False,
     verbose: VerboseOpt = False,
     retry_budget: RetryBudgetOpt = 120,
+    timeout: CommandTimeoutOpt = 900,
 ) -> None:
     """Make Sentry match the policy.
 
@@ -446,7 +457,7 @@ def apply(
                         f"the plan is made: run `sentry-alerts plan {saved.policy_path} {flag} "
                         f"--out {policy}` and apply that.")
         progress = StatusLine()
-        options = _connect_options(retry_budget, ca_bundle)
+        options = _connect_options(retry_budget, ca_bundle, timeout)
 
         def make_plan():
             if saved:

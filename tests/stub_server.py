@@ -44,7 +44,10 @@ def stub_server(route: Route | None = None, *, certfile: str | None = None,
             stub.requests.append((self.command, self.path, headers))
             status, extra, body = (route or (lambda m, p, h: json_answer(
                 {"detail": "not here"}, 404)))(self.command, self.path, headers)
-            self.send_response(status)
+            self.log_request(status)
+            self.send_response_only(status)  # its own Date only if the route sends none
+            if "Date" not in extra:
+                self.send_header("Date", self.date_time_string())
             for key, value in extra.items():
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(body)))

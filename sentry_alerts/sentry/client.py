@@ -36,6 +36,7 @@ import urllib3
 
 from sentry_alerts import __version__
 from sentry_alerts.errors import AuthError, SentryAlertsError, SentryAPIError
+from sentry_alerts.sentry.deadline import Deadline, DeadlineError, capped_reset, server_skew
 
 log = logging.getLogger("sentry_alerts.sentry")
 
@@ -305,22 +306,26 @@ class RateGate:
         self._in_flight = 0
         self._buckets: dict[str, _Bucket] = {}
         self._clock = clock
+        self._skew = 0.0  # Sentry's clock minus ours (its Date header), for its reset times
 
-    def acquire(self, bucket: str) -> None:
+    def acquire(self, bucket: str, deadline: Deadline | None = None, call: str = "") -> None:
+        """Wait for a slot; `deadline` (the command's) ends the wait with DeadlineError."""
+        limit = deadline or Deadline(None)
         with self._cond:
             b = self._buckets.setdefault(bucket, _Bucket())
             while True:
-                now = self._clock()
+                limit.check(call or bucket)
+                now = self._clock() + self._skew
                 if b.window_end is not None and now >= b.window_end:
                     # A new window: the limit is known from the last one, the rest is not yet.
                     b.window_end = None
                     b.remaining = None if b.limit is None else b.limit - b.in_flight
                 if self._in_flight >= self.capacity:
-                    self._cond.wait(0.5)
+                    self._cond.wait(min(0.5, limit.remaining() + 0.01))
                     continue
                 if b.remaining is not None and b.remaining <= 0:
                     wait = (b.window_end - now) if b.window_end is not None else 0.05
-                    self._cond.wait(min(max(wait, 0.0) + 0.005, 5.0))
+                    self._cond.wait(min(max(wait, 0.0) + 0.005, 5.0, limit.remaining() + 0.01))
                     if b.window_end is None:  # nothing tells us when it resets; try again
                         b.remaining = None
                     continue
@@ -336,6 +341,9 @@ class RateGate:
             self._in_flight = max(0, self._in_flight - 1)
             b.in_flight = max(0, b.in_flight - 1)
             if headers:
+                skew = server_skew(headers)
+                if skew is not None:
+                    self._skew = skew
                 self._learn(b, headers)
             self._cond.notify_all()
 
@@ -346,6 +354,8 @@ class RateGate:
         remaining = _int_header(headers, "X-Sentry-Rate-Limit-Remaining")
         limit = _int_header(headers, "X-Sentry-Rate-Limit-Limit")
         reset = _float_header(headers, "X-Sentry-Rate-Limit-Reset")
+        if reset is not None:
+            reset = capped_reset(reset, headers)
         if limit is not None:
             b.limit = limit
         if remaining is None or reset is None:
@@ -434,6 +444,7 @@ class SentryClient:
         self._memory = memory or _RunMemory()
         self._token = token
         self._session = session or _new_session(max_concurrency)
+        self.deadline = Deadline(None)  # the command's overall --timeout (connect sets it)
         self.ca_bundle = ca_bundle  # a self-hosted Sentry's own certificate authority
         self.request_count = 0  # every HTTP request sent (retries included), for benchmarks
         self._count_lock = threading.Lock()
@@ -453,6 +464,7 @@ class SentryClient:
                              backoff_max=self.backoff_max, session=self._session,
                              gate=self.gate, memory=self._memory, ca_bundle=self.ca_bundle)
         clone.on_request = self.on_request
+        clone.deadline = self.deadline
         return clone
 
     # -- public calls --
@@ -515,7 +527,8 @@ class SentryClient:
         if not path.startswith("/"):
             path = "/" + path
         bucket = bucket or f"{method} {_ID_SEGMENT.sub('/{id}', path)}"
-        deadline = time.monotonic() + self.retry_budget
+        self.deadline.check(f"{method} {path}")
+        deadline = time.monotonic() + min(self.retry_budget, self.deadline.remaining())
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -548,6 +561,13 @@ class SentryClient:
                     return self._attempt(method, path, params, json_body, bucket, what, attempt,
                                          deprecation_ok)
         except _Retry as exc:
+            if self.deadline.remaining() <= 0.05:
+                raise DeadlineError(
+                    f"the command's overall --timeout of {self.deadline.seconds:g} s ran out "
+                    f"while {method} {path} was being retried (last: "
+                    f"{exc.final.message.rstrip('.')}); what was done before it stays done. "
+                    "Run it again, or pass a longer --timeout.", status=exc.final.status,
+                    call=exc.final.call) from None
             raise exc.final from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -571,7 +591,7 @@ class SentryClient:
             self.on_request(method, path, json_body)
         with self._count_lock:
             self.request_count += 1
-        self.gate.acquire(bucket)
+        self.gate.acquire(bucket, self.deadline, call)
         resp: requests.Response | None = None
         tried = f" (attempt {attempt} of {self.max_attempts})" if attempt > 1 else ""
         started = time.monotonic()
@@ -581,7 +601,8 @@ class SentryClient:
             # given with --ca-bundle or REQUESTS_CA_BUNDLE.
             resp = self._session.request(
                 method, url, params=params, data=data, headers=headers,
-                timeout=(min(CONNECT_TIMEOUT, self.timeout), self.timeout),
+                timeout=(min(CONNECT_TIMEOUT, self.timeout),
+                         max(0.5, min(self.timeout, self.deadline.remaining()))),
                 allow_redirects=False, verify=self.ca_bundle or True)
         except requests.exceptions.RequestException as exc:
             self.gate.release(bucket, None)
@@ -660,8 +681,10 @@ class SentryClient:
             reset = _float_header(resp.headers, "X-Sentry-Rate-Limit-Reset")
             wait = None
             if reset is not None:
+                # On Sentry's clock, and never longer than a window (sentry/deadline.py).
+                reset = capped_reset(reset, resp.headers)
                 self.gate.exhausted_until(bucket, reset)
-                wait = max(0.0, reset - time.time()) + 0.01
+                wait = max(0.0, reset - time.time() - (server_skew(resp.headers) or 0.0)) + 0.01
             raise _Retry(SentryAPIError(message, status=status, call=call, body=body), wait)
         if status >= 500:
             err = SentryAPIError(message, status=status, call=call, body=body)

@@ -25,6 +25,7 @@ from sentry_alerts.sentry.client import (
     check_url,
 )
 from sentry_alerts.sentry.common import project_scope
+from sentry_alerts.sentry.deadline import Deadline
 from sentry_alerts.sentry.lookups import Directory
 from sentry_alerts.sentry.monitors import MonitorsBackend
 from sentry_alerts.sentry.transport import check_transport
@@ -80,10 +81,12 @@ def connect(*, url: str, token: str | None, org: str, backend: str = "auto",
             progress: Callable[[str], None] | None = None,
             retry_budget: float = DEFAULT_RETRY_BUDGET, poll_interval: float = 1.0,
             uncertain_settle: float = 1.0, max_concurrency: int = 25,
-            projects: Sequence[str] | None = None, ca_bundle: str | None = None) -> Connection:
+            projects: Sequence[str] | None = None, ca_bundle: str | None = None,
+            command_timeout: float | None = None) -> Connection:
     """`projects`: the project slugs the caller will work in (the policy's), sent with the
     backend probe; None probes every accessible project. `ca_bundle`: a PEM file of the
-    certificate authorities to trust (a self-hosted Sentry's own CA)."""
+    certificate authorities to trust (a self-hosted Sentry's own CA). `command_timeout`: the
+    whole command's deadline in seconds (--timeout), counted from here."""
     if backend not in BACKENDS:
         raise SentryAlertsError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
     if not token or not token.strip():
@@ -97,6 +100,7 @@ def connect(*, url: str, token: str | None, org: str, backend: str = "auto",
     client = SentryClient(base, token.strip(), org=org,
                           timeout=timeout, insecure=insecure, retry_budget=retry_budget,
                           max_concurrency=max_concurrency, ca_bundle=ca_bundle)
+    client.deadline = Deadline(command_timeout)
     info = client.get(f"/api/0/organizations/{org}/", bucket="organizations.get",
                       what=f"organization {org!r}")
     if not isinstance(info, dict):
