@@ -72,6 +72,25 @@ OrgOpt = Annotated[
 DEFAULT_URL = "https://sentry.io/"
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM outside apply's orderly stop (terminal.StopOnCtrlC handles it there)."""
+
+
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
+
+
+def on_sigterm_raise() -> None:
+    """SIGTERM says so and exits 143 instead of ending the process silently."""
+    import signal
+    import threading
+
+    def handle(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handle)
+
+
 def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
     """Run a command body: user-facing errors become `error: ...` and an exit code, never a
     traceback. Retries and Sentry's deprecation notices go to stderr; with `verbose`, each HTTP
@@ -79,8 +98,12 @@ def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
     from sentry_alerts.terminal import show_notices
 
     show_notices(verbose=verbose)
+    on_sigterm_raise()
     try:
         code = fn() or 0
+    except Terminated:
+        typer.echo("\nerror: terminated (SIGTERM); nothing was changed in Sentry.", err=True)
+        raise typer.Exit(EXIT_TERMINATED) from None
     except SentryAlertsError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(exc.exit_code) from None

@@ -40,6 +40,7 @@ from sentry_alerts.plan import (
     resolve_org,
 )
 
+MAX_PLAN_BYTES = 64 * 1_048_576  # a 5,000-alert plan is a few MB
 # Refusals list at most this many reasons, then "and N more".
 MAX_REASONS = 6
 
@@ -75,8 +76,13 @@ def save_plan(plan: Plan, path: str | Path) -> None:
 
 def _read_json_object(path: Path) -> Mapping[str, Any] | None:
     try:
-        raw = path.read_bytes()
+        if not path.is_file():  # a device or a pipe is never a saved plan (nor read forever)
+            return None
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_PLAN_BYTES + 1)
     except OSError:
+        return None
+    if len(raw) > MAX_PLAN_BYTES:
         return None
     if not raw.lstrip().startswith(b"{"):
         return None

@@ -178,6 +178,10 @@ def describe_http_error(method: str, path: str, status: int | None, body: JSON,
         advice = (f"{target}, the project or the object is unknown to this Sentry (check --org, "
                   "the project slugs in the policy and --url), or this Sentry does not serve "
                   "this API")
+    elif status == 410 and ("/detectors/" in path or "/workflows/" in path):
+        advice = ("this Sentry does not serve the monitors API there (a brownout or an older "
+                  "server); try again later, or use --backend alert-rules on a server that "
+                  "still serves the legacy alert rules")
     elif status == 410:
         advice = ("this Sentry no longer serves that API (sentry.io retired the legacy alert "
                   "rules in 2026); use --backend monitors")
