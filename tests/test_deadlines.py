@@ -76,12 +76,12 @@ def test_a_server_clock_ahead_does_not_stretch_a_rate_limit_wait():
 def test_apply_says_what_it_did_before_the_deadline(emulator, tmp_path):
     policy = tmp_path / "deadline.yaml"
     policy.write_text(POLICY)
-    emulator.faults.latency(1.0, route="detectors.create", times=None)
-    result = cli("apply", str(policy), "--auto-approve", "--parallelism", "1", "--timeout", "4",
+    emulator.faults.latency(0.8, route="detectors.create", times=None)
+    result = cli("apply", str(policy), "--auto-approve", "--parallelism", "1", "--timeout", "3",
                  url=emulator.url)
     emulator.faults.clear()
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "overall --timeout of 4 s ran out" in result.output, result.output
+    assert "overall --timeout of 3 s ran out" in result.output, result.output
     assert "created (id" in result.output, result.output  # what was done before it
     assert "Apply" in result.output
     again = cli("apply", str(policy), "--auto-approve", url=emulator.url)
