@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install dev lint bench clean
+.PHONY: demo test install dev lint bench reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: dev
 
 bench: dev
 	$(BIN)/python benchmarks/run.py
+
+# The fault matrix in docs/reliability.md (every fault x operation x backend; ~2 minutes).
+reliability: dev
+	$(BIN)/python -m sentry_alerts.emulator.fault_matrix --write docs/reliability.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

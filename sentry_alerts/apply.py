@@ -27,10 +27,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from sentry_alerts.apply_copies import remove_younger_copies
+from sentry_alerts.apply_guard import refused_deletes
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert
 from sentry_alerts.plan import FIELD_LABELS, Change, Plan, field_changes
 from sentry_alerts.sentry.backend import Backend
+from sentry_alerts.sentry.deadline import DeadlineError
 
 # "not sent": apply was stopped (Ctrl-C) before this change was sent; Sentry never saw it.
 OutcomeStatus = Literal["created", "updated", "deleted", "failed", "skipped", "not sent"]
@@ -87,8 +90,8 @@ class _Unclear(Exception):
 
 def _is_unclear(exc: SentryAlertsError) -> bool:
     """Sentry may or may not have applied the write that raised `exc`."""
-    if not isinstance(exc, SentryAPIError):
-        return False
+    if not isinstance(exc, SentryAPIError) or isinstance(exc, DeadlineError):
+        return False  # (a request the deadline stopped was never sent)
     if (exc.call or "").startswith("GET "):
         # A read after the write was accepted (a 202 Slack lookup being polled): a lookup
         # Sentry reported as failed saved nothing; anything else may still finish.
@@ -224,8 +227,13 @@ def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARAL
     for change in plan.of("conflict"):
         report(Outcome(change, "skipped", f"not applied: {change.note}"))
 
+    refused = refused_deletes(plan, backend)
+    for change in plan.of("delete"):
+        if id(change) in refused:
+            report(Outcome(change, "failed", refused[id(change)]))
     unclear: list[tuple[Change, _Unclear]] = []
-    _run_all(backend, [(c, c) for c in plan.executable], parallelism, report, unclear, stop)
+    _run_all(backend, [(c, c) for c in plan.executable if id(c) not in refused], parallelism,
+             report, unclear, stop)
     if unclear and stop is not None and stop.is_set():
         for change, err in unclear:  # no listing, no follow-up: the user asked to stop
             report(Outcome(change, "failed", f"{err.error.message} Apply was interrupted before "
@@ -239,6 +247,8 @@ def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARAL
             report(Outcome(change, "failed", f"{err.error.message} Run plan again to see what "
                                              "Sentry kept; the marker prevents a duplicate."))
 
+    if not (stop is not None and stop.is_set()):
+        remove_younger_copies(backend, outcomes)  # another apply at the same time
     order = {id(c): i for i, c in enumerate(plan.changes)}
     outcomes.sort(key=lambda o: order.get(id(o.change), len(order)))
     return ApplyResult(tuple(outcomes), interrupted=stop is not None and stop.is_set())
@@ -256,6 +266,14 @@ def _settle(backend: Backend, unclear: list[tuple[Change, _Unclear]],
                            f"{err.error.message} Whether Sentry applied it could not be checked "
                            f"({exc.message}); run plan again to see."))
         return []
+    if not listing.complete:  # "not in the listing" proves nothing: no verdict from it
+        problems = "; ".join(listing.problems) or "a page of the listing failed"
+        for change, err in unclear:
+            report(Outcome(change, "failed",
+                           f"{err.error.message} Whether Sentry applied it could not be checked "
+                           f"(the list of live alerts was incomplete: {problems}); run plan "
+                           "again to see."))
+        return []
     follow_ups: list[tuple[Change, Change]] = []
     for change, err in unclear:
         verdict = _verify(change, listing.alerts)
@@ -267,6 +285,14 @@ def _settle(backend: Backend, unclear: list[tuple[Change, _Unclear]],
             report(Outcome(change, "failed",
                            f"{err.error.message} It is not in Sentry yet; run plan again in a "
                            "few minutes before applying again."))
+        elif change.action == "delete":
+            report(Outcome(change, "failed",
+                           f"{err.error.message} Checked afterwards: it is still in Sentry, so "
+                           "it was not deleted; run apply again to delete it."))
+        elif change.action == "update":
+            report(Outcome(change, "failed",
+                           f"{err.error.message} Checked afterwards: Sentry does not show the "
+                           "change, so running apply again is safe."))
         else:
             report(Outcome(change, "failed",
                            f"{err.error.message} Checked afterwards: it is not in Sentry, so "

@@ -72,6 +72,25 @@ OrgOpt = Annotated[
 DEFAULT_URL = "https://sentry.io/"
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM outside apply's orderly stop (terminal.StopOnCtrlC handles it there)."""
+
+
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
+
+
+def on_sigterm_raise() -> None:
+    """SIGTERM says so and exits 143 instead of ending the process silently."""
+    import signal
+    import threading
+
+    def handle(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handle)
+
+
 def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
     """Run a command body: user-facing errors become `error: ...` and an exit code, never a
     traceback. Retries and Sentry's deprecation notices go to stderr; with `verbose`, each HTTP
@@ -79,8 +98,12 @@ def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
     from sentry_alerts.terminal import show_notices
 
     show_notices(verbose=verbose)
+    on_sigterm_raise()
     try:
         code = fn() or 0
+    except Terminated:
+        typer.echo("\nerror: terminated (SIGTERM); nothing was changed in Sentry.", err=True)
+        raise typer.Exit(EXIT_TERMINATED) from None
     except SentryAlertsError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(exc.exit_code) from None
@@ -234,8 +257,12 @@ AdoptOpt = Annotated[
                  "one (writes the ownership marker) instead of reporting a conflict."),
 ]
 InsecureOpt = Annotated[
-    bool, typer.Option("--insecure", help="Allow plain http:// to hosts other than this machine."),
+    bool, typer.Option("--insecure", help="Allow plain http:// to hosts other than this machine "
+                       "(warned about on every run; TLS certificates are always verified)."),
 ]
+CaBundleOpt = Annotated[
+    Path | None, typer.Option("--ca-bundle", metavar="FILE", help="PEM file of the certificate "
+                              "authorities to trust (a self-hosted Sentry's own CA).")]
 # Manual-guide fallback (issue 6): no token, or Sentry refuses it (401/403) -> guide, exit 3.
 GuideDirOpt = Annotated[
     Path, typer.Option("--guide-dir", metavar="DIR", help="Where to write the manual setup guide when there is "
@@ -248,6 +275,11 @@ NoFallbackOpt = Annotated[
 VerboseOpt = Annotated[
     bool, typer.Option("-v", "--verbose", help="Log each HTTP call on stderr: method, path, "
                        "status, time and attempt (never headers or the token).")]
+CommandTimeoutOpt = Annotated[
+    int, typer.Option("--timeout", metavar="SECONDS",
+                      help="The whole command ends within this long (default 900): waits for "
+                      "retries and rate limits are cut to it, and apply reports what it did "
+                      "before it.")]
 RetryBudgetOpt = Annotated[
     int, typer.Option("--retry-budget", metavar="SECONDS",
                       help="Each request that fails in passing (5xx, 429, a dropped "
@@ -287,6 +319,17 @@ def _incomplete_listing(the_plan: object, what: str) -> SentryAlertsError:
     skipped = (" Pruning was skipped: nothing is deleted after an incomplete listing."
                if getattr(the_plan, "prune", False) else "")
     return SentryAlertsError(f"the list of live alerts was incomplete, so {what}.{skipped}")
+
+
+def _connect_options(retry_budget: int, ca_bundle: Path | None,
+                     timeout: int) -> dict[str, object]:
+    if timeout < 1:
+        raise SentryAlertsError(f"--timeout must be at least 1 second, not {timeout}.")
+    options: dict[str, object] = {"retry_budget": max(0, retry_budget),
+                                  "command_timeout": float(timeout)}
+    if ca_bundle is not None:
+        options["ca_bundle"] = str(ca_bundle)
+    return options
 
 
 def _check_backend(backend: str) -> str:
@@ -331,6 +374,7 @@ def plan(
     url: UrlOpt = DEFAULT_URL,
     org: OrgOpt = None,
     insecure: InsecureOpt = False,
+    ca_bundle: CaBundleOpt = None,
     guide_dir: GuideDirOpt = Path("sentry-alerts-guide"),
     no_fallback: NoFallbackOpt = False,
     fmt: PlanFormatOpt = "text",
@@ -338,6 +382,7 @@ def plan(
     prune: PruneOpt = False,
     verbose: VerboseOpt = False,
     retry_budget: RetryBudgetOpt = 120,
+    timeout: CommandTimeoutOpt = 900,
 ) -> None:
     """Show what apply would change in Sentry.
 
@@ -363,7 +408,7 @@ def plan(
             lambda: plan_policy(str(policy), token=token, url=url, org=org,
                                 backend=_check_backend(backend), adopt=adopt,
                                 insecure=insecure, progress=progress, prune=prune,
-                                connect_options={"retry_budget": max(0, retry_budget)}),
+                                connect_options=_connect_options(retry_budget, ca_bundle, timeout)),
             policy_path=policy, guide_dir=guide_dir, no_fallback=no_fallback)
         if isinstance(planned, int):
             return planned
@@ -401,11 +446,13 @@ def apply(
     url: UrlOpt = DEFAULT_URL,
     org: OrgOpt = None,
     insecure: InsecureOpt = False,
+    ca_bundle: CaBundleOpt = None,
     guide_dir: GuideDirOpt = Path("sentry-alerts-guide"),
     no_fallback: NoFallbackOpt = False,
     prune: PruneOpt = False,
     verbose: VerboseOpt = False,
     retry_budget: RetryBudgetOpt = 120,
+    timeout: CommandTimeoutOpt = 900,
 ) -> None:
     """Make Sentry match the policy.
 
@@ -433,7 +480,7 @@ def apply(
                         f"the plan is made: run `sentry-alerts plan {saved.policy_path} {flag} "
                         f"--out {policy}` and apply that.")
         progress = StatusLine()
-        options = {"retry_budget": max(0, retry_budget)}
+        options = _connect_options(retry_budget, ca_bundle, timeout)
 
         def make_plan():
             if saved:

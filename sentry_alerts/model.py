@@ -134,15 +134,21 @@ class Marker:
 
     @staticmethod
     def find(description: str | None) -> Marker | None:
+        """The marker in its own place only: the description's last line, exactly as `text()`
+        writes it (trailing whitespace aside). Marker-like text anywhere else (a runbook URL,
+        an SLA note, a name, a line followed by more text) claims nothing, so policy text
+        cannot make sentry-alerts take over, update or delete another policy's alert."""
         if not description:
             return None
-        m = _MARKER_RE.search(description)
+        m = _MARKER_RE.search(description.rstrip())
         return Marker(policy=m.group(1), key=m.group(2)) if m else None
 
 
 # Policy names and keys are restricted to [A-Za-z0-9._-] by the policy validator, so the
-# marker parses unambiguously.
-_MARKER_RE = re.compile(r"Managed by sentry-alerts \(policy ([A-Za-z0-9._-]+), key ([A-Za-z0-9._-]+)\)")
+# marker parses unambiguously. Anchored: the whole last line (after the start or a newline).
+_MARKER_RE = re.compile(
+    r"(?:\A|\n)Managed by sentry-alerts \(policy ([A-Za-z0-9._-]+), key ([A-Za-z0-9._-]+)\)\. "
+    r"Edit the policy file, not this alert: changes made here are overwritten\.\Z")
 
 
 def describe_alert(spec: AlertSpec) -> str:

@@ -349,18 +349,16 @@ def diff_alerts(policy_name: str, desired: Sequence[Alert], live: Sequence[Alert
         key = want.marker.key
         candidates = managed.pop(key, [])
         if candidates:
-            # Prefer the copy that already matches (so a duplicate never causes an update),
-            # else the oldest. Each copy is compared once.
-            compared = [(c, field_changes(want, c)) for c in candidates]
-            primary, diffs = next(((c, d) for c, d in compared if not d), compared[0])
-            changes.append(_compare(key, want, primary, diffs))
-            for other in candidates:
-                if other is not primary:
-                    extras.append(Change(
-                        "duplicate", key, other.name, live=other,
-                        note=(f"a second live alert carries this policy's marker for key {key} "
-                              f"(id {other.remote_id}); kept. sentry-alerts manages "
-                              f"id {primary.remote_id}; delete this copy in Sentry.")))
+            # Copies of one key (two applies at once): the oldest is managed, the younger
+            # copies are deleted (apply_copies.py says why the oldest: every run agrees on it).
+            primary = candidates[0]
+            changes.append(_compare(key, want, primary, field_changes(want, primary)))
+            for other in candidates[1:]:
+                extras.append(Change(
+                    "delete", key, other.name, live=other,
+                    note=(f"a second live alert carries this policy's marker for key {key} "
+                          f"(id {other.remote_id}; two applies at once?): apply deletes this "
+                          f"younger copy and keeps the oldest, id {primary.remote_id}.")))
             continue
 
         name = _norm_name(want.name)

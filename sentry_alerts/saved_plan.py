@@ -40,6 +40,7 @@ from sentry_alerts.plan import (
     resolve_org,
 )
 
+MAX_PLAN_BYTES = 64 * 1_048_576  # a 5,000-alert plan is a few MB
 # Refusals list at most this many reasons, then "and N more".
 MAX_REASONS = 6
 
@@ -75,8 +76,13 @@ def save_plan(plan: Plan, path: str | Path) -> None:
 
 def _read_json_object(path: Path) -> Mapping[str, Any] | None:
     try:
-        raw = path.read_bytes()
+        if not path.is_file():  # a device or a pipe is never a saved plan (nor read forever)
+            return None
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_PLAN_BYTES + 1)
     except OSError:
+        return None
+    if len(raw) > MAX_PLAN_BYTES:
         return None
     if not raw.lstrip().startswith(b"{"):
         return None
@@ -269,7 +275,8 @@ def prepare_saved_plan(path: str | Path, *, token: str | None, url: str, org: st
     if connection.url.rstrip("/") != plan.url.rstrip("/"):
         raise _stale(path, [f"it was made for the Sentry at {plan.url}, but the organization "
                             f"is now served from {connection.url}"], plan)
-    listing = connection.backend.list_alerts()
+    # The same listing the plan was made from (--prune: every project; else the policy's).
+    listing = connection.backend.list_alerts(None if plan.prune else policy_projects(policy))
     if not listing.complete:
         raise SentryAlertsError(
             f"the saved plan {path} could not be checked against Sentry: the list of live "
@@ -278,7 +285,33 @@ def prepare_saved_plan(path: str | Path, *, token: str | None, url: str, org: st
     reasons = live_reasons(plan, listing.alerts)
     if reasons:
         raise _stale(path, reasons, plan)
+    check_matches_policy(plan, path, policy, connection.backend, listing.alerts)
     return PlannedPolicy(plan, policy, connection)
+
+
+def check_matches_policy(plan: Plan, path: str | Path, policy: Any, backend: Any,
+                         alerts: list[Alert]) -> None:
+    """The plan's changes must be the ones its policy and options give (plan_integrity.py):
+    a plan file edited after `plan --out` is refused, naming each difference."""
+    from sentry_alerts.plan_integrity import expected_changes, tampered_reasons
+
+    choice = backend.choose_dataset(policy.dataset)
+    reasons = [] if choice.dataset == plan.dataset else [
+        f"it uses the {plan.dataset} dataset, but the policy gives {choice.dataset}"]
+    reasons += tampered_reasons(plan, expected_changes(plan, policy, backend, alerts))
+    if reasons:
+        shown = reasons[:MAX_REASONS]
+        more = len(reasons) - len(shown)
+        raise TamperedPlanError(
+            f"the saved plan {path} does not match what its policy {plan.policy_path} gives "
+            f"with the plan's options, so it was not applied (nothing was changed): "
+            f"{'; '.join(shown)}{f'; and {more} more' if more > 0 else ''}. The file was edited "
+            f"after `plan --out`; make a new plan (`sentry-alerts plan {plan.policy_path} "
+            f"--out {path}`), review it, and apply that one.")
+
+
+class TamperedPlanError(SentryAlertsError):
+    """A saved plan whose changes are not what its policy gives (an edited plan file)."""
 
 
 __all__ = ["TargetMismatchError", "check_policy_unchanged", "check_target", "is_saved_plan", "live_reasons",

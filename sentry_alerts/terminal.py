@@ -129,17 +129,21 @@ class StopOnCtrlC:
         self.event = threading.Event()
         self.err = err or sys.stderr
         self._previous: Any = None
+        self._previous_term: Any = None
         self._installed = False
 
     def __enter__(self) -> StopOnCtrlC:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
+            # SIGTERM (a CI job cancelled, `kill`): the same orderly stop as Ctrl-C.
+            self._previous_term = signal.signal(signal.SIGTERM, self._handle)
             self._installed = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._installed:
             signal.signal(signal.SIGINT, self._previous)
+            signal.signal(signal.SIGTERM, self._previous_term)
             self._installed = False
 
     def _handle(self, signum: int, frame: object) -> None:

@@ -14,7 +14,7 @@ from backend_support import fast_connect, spec
 from sentry_alerts.emulator import ADMIN_TOKEN, NO_SCOPES_TOKEN, READ_ONLY_TOKEN
 from sentry_alerts.errors import AuthError, SentryAlertsError, SentryAPIError
 from sentry_alerts.sentry.client import InsecureURLError, SentryClient, flatten_sentry_body
-from sentry_alerts.sentry.connect import _same_site, connect
+from sentry_alerts.sentry.connect import connect
 
 WRONG_TOKEN = "sntryu_this_is_not_a_valid_token_12345"
 
@@ -164,14 +164,6 @@ def test_sentry_bodies_are_flattened_readably():
         "dataSources.0.timeWindow: A valid integer is required."
     assert flatten_sentry_body({"detail": {"code": "x", "message": "Proxied request timed out"}}) \
         == "Proxied request timed out"
-
-
-def test_region_urls_are_followed_only_within_the_same_site():
-    assert _same_site("https://sentry.io", "https://us.sentry.io")
-    assert _same_site("https://acme.sentry.io", "https://de.sentry.io")
-    assert _same_site("https://sentry.example.com", "https://sentry.example.com")
-    assert not _same_site("https://sentry.example.com", "https://evil.example.net")
-    assert not _same_site("https://sentry.io", "http://us.sentry.io")
 
 
 def test_listings_follow_the_link_header(emulator_factory):

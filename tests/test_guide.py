@@ -20,7 +20,7 @@ from guide_support import (
     tables,
 )
 
-from sentry_alerts.guide import GuideItem, build_guide
+from sentry_alerts.guide import GENERATED_MARK, GuideItem, build_guide
 from sentry_alerts.model import EmailTarget, SlackTarget, desired_alert
 from sentry_alerts.policy import load_policy, load_policy_text
 
@@ -254,7 +254,7 @@ def test_write_replaces_pages_of_an_earlier_run(tmp_path) -> None:
     policy = example_policy()
     build_guide(policy).write(tmp_path)
     stale = tmp_path / "alerts" / "removed-key.md"
-    stale.write_text("old", encoding="utf-8")
+    stale.write_text(GENERATED_MARK + "\n\nold", encoding="utf-8")  # a page it wrote
     mine = tmp_path / "notes.md"  # not ours: kept
     mine.write_text("mine", encoding="utf-8")
     build_guide(policy).write(tmp_path)

@@ -16,6 +16,7 @@ from import_support import SLACK_ID, TEAM_SRE, UI, USER_BOB, adopt_round_trip, c
 from sentry_alerts.emulator.server import load_seed
 from sentry_alerts.errors import SentryAlertsError
 from sentry_alerts.importer.read import _require_complete
+from sentry_alerts.model import Marker
 from sentry_alerts.policy import load_policy
 from sentry_alerts.sentry.backend import LiveListing
 
@@ -237,12 +238,12 @@ def test_an_entry_validate_strict_would_refuse_moves_to_the_comments(emulator, t
     entry with a finding (here a runbook that is not a link, in an alert this policy made) is
     listed as a comment with the finding, and the rest is imported."""
     ui = UI(emulator)
-    marker = "Managed by sentry-alerts (policy shop, key {}). Edit the policy file."
     # The alerts and the alert (workflow) sentry-alerts made for them, as the API holds them.
     ui.workflow("Notify Slack #ops-alerts (sentry-alerts policy shop, targets 0123abcd)", [
         ui.monitor("Cart", "GET /api/cart", critical=700,
-                   description="Runbook: ask Bob\n" + marker.format("cart")),
-        ui.monitor("Pay", "POST /api/pay", critical=900, description=marker.format("pay"))],
+                   description="Runbook: ask Bob\n" + Marker("shop", "cart").text()),
+        ui.monitor("Pay", "POST /api/pay", critical=900,
+                   description=Marker("shop", "pay").text())],
         [ui.slack()])
     out = tmp_path / "shop.yaml"
     result = cli(emulator, "import", "--out", out)

@@ -41,7 +41,9 @@ def written(*alerts: LiveAlert, skipped: tuple[Skipped, ...] = ()):
     return rendered.text, {s.key: s for s in result.policy.specs}
 
 
-names = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1,
+# Invisible format characters (Cf: soft hyphen, zero-width, bidi) are refused by validate
+# (`invisible-character`); import comments such alerts out instead (test_import_roundtrip).
+names = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp")), min_size=1,
                 max_size=60).map(lambda s: " ".join(s.split())).filter(bool)
 
 

@@ -142,21 +142,24 @@ def test_managed_alert_that_left_the_policy_is_an_orphan_and_listed_after_desire
     assert changes[1].live.remote_id == "50" and "kept" in changes[1].note
 
 
-def test_duplicate_markers_keep_the_matching_copy_and_report_the_other():
+def test_copies_of_one_key_keep_the_oldest_and_delete_the_younger():
+    """Two applies at once leave copies: the oldest is managed (updated if it differs), the
+    younger copies are deletes, a change the plan shows (issue 12)."""
     desired = [want("a", "GET /a", critical=900)]
     stale_old = live_copy(want("a", "GET /a", critical=750), "7", name=desired[0].name)
     good_new = live_copy(desired[0], "8")
     changes = diff_alerts(POLICY, desired, [good_new, stale_old])
-    assert actions(changes) == [("unchanged", "a"), ("duplicate", "a")]
-    assert changes[0].live.remote_id == "8" and changes[1].live.remote_id == "7"
+    assert actions(changes) == [("update", "a"), ("delete", "a")]
+    assert changes[0].live.remote_id == "7" and changes[1].live.remote_id == "8"
+    assert "keeps the oldest, id 7" in changes[1].note
 
 
-def test_duplicates_that_both_differ_update_the_oldest():
+def test_copies_that_both_differ_update_the_oldest():
     desired = [want("a", "GET /a", critical=900)]
     copies = [live_copy(want("a", "GET /a"), rid, name=desired[0].name) for rid in ("12", "9")]
     changes = diff_alerts(POLICY, desired, copies)
-    assert actions(changes) == [("update", "a"), ("duplicate", "a")]
-    assert changes[0].live.remote_id == "9"
+    assert actions(changes) == [("update", "a"), ("delete", "a")]
+    assert changes[0].live.remote_id == "9" and changes[1].live.remote_id == "12"
 
 
 def make_plan(changes, **kw) -> Plan:

@@ -51,13 +51,13 @@ def test_prune_turns_orphans_and_duplicates_into_deletes_and_nothing_else():
     kept = want("a", "GET /a")
     alerts = [
         live(kept, "1"),
-        live(kept, "2"),  # a second copy of key a: duplicate
+        live(kept, "2"),  # a second copy of key a: deleted even without --prune
         live(want("gone", "GET /gone"), "3"),  # this policy, key left the policy: orphan
         live(want("gone", "GET /gone", policy="payments"), "4"),  # same key, other policy
         live(want("x", "GET /gone"), "5", marker=None, description="by hand"),  # unmarked
     ]
     without = diff_alerts(POLICY, [kept], alerts)
-    assert actions(without) == [("unchanged", "a", "1"), ("duplicate", "a", "2"),
+    assert actions(without) == [("unchanged", "a", "1"), ("delete", "a", "2"),
                                 ("orphan", "gone", "3")]
     pruned = diff_alerts(POLICY, [kept], alerts, prune=True)
     assert actions(pruned) == [("unchanged", "a", "1"), ("delete", "a", "2"),

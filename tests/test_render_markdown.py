@@ -106,9 +106,15 @@ def every_kind() -> Plan:
         live(desired[2], "12"),
         live(desired[3], "13", marker=None, description="made by hand"),
         live(want("gone", "GET /api/gone|old"), "14"),
-        live(desired[2], "15"),
     ]
     changes = list(diff_alerts(POLICY, desired, live_alerts))
+    # A kept copy: what plans made before issue 12 said (diff_alerts now deletes copies);
+    # the views still render the action of such saved plans.
+    copy = live(desired[2], "15")
+    changes.append(Change("duplicate", "same", copy.name, live=copy,
+                          note="a second live alert carries this policy's marker for key same "
+                               "(id 15); kept. sentry-alerts manages id 12; delete this copy "
+                               "in Sentry."))
     gone = live(want("pruned", "GET /api/pruned`x`"), "16")
     changes.append(Change("delete", "pruned", gone.name, live=gone,
                           note="managed by this policy (key pruned) but no longer in it."))

@@ -26,8 +26,10 @@ def org_json(emu: Any, org: Organization) -> dict[str, Any]:
         "require2FA": False, "avatar": AVATAR, "hasAuthProvider": False,
         "allowMemberInvite": True, "allowMemberProjectCreation": True,
         "allowSuperuserAccess": False, "features": sorted(org.features),
-        # Both point at the emulator itself (Sentry: https://{slug}.sentry.io and the region).
-        "links": {"organizationUrl": emu.url, "regionUrl": emu.url},
+        # Both point at the emulator itself (Sentry: https://{slug}.sentry.io and the region);
+        # tests set `emu.region_url` to check where the token may follow it.
+        "links": {"organizationUrl": emu.url,
+                  "regionUrl": getattr(emu, "region_url", None) or emu.url},
     }
 
 

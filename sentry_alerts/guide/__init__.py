@@ -60,7 +60,10 @@ class Guide:
         if index.is_file() and GENERATED_MARK in index.read_text(encoding="utf-8", errors="replace"):
             for ui in UIS:
                 for old in (root / ui).glob("*.md"):
-                    if f"{ui}/{old.name}" not in self.pages:
+                    # Only pages this command wrote (they carry its mark): never a person's file.
+                    if f"{ui}/{old.name}" not in self.pages and old.is_file() and \
+                            old.read_text(encoding="utf-8", errors="replace").startswith(
+                                GENERATED_MARK):
                         old.unlink()
         written = []
         for rel, text in sorted(self.pages.items()):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,6 +123,7 @@ class _Checker:
                         f"a policy file is a mapping (`version: 1`, `name: ...`, `transactions: ...`), "
                         f"but this file holds {kind}")
             return self.out
+        check_invisible(self, data, ())
         head = self.validate(PolicyHead, data, ())
         raw_items = data.get("transactions")
         if head is None:
@@ -428,6 +430,32 @@ class _Checker:
                 kind, _, name = item.email.partition(":")
                 out.append(EmailTarget(to=kind, name=name))  # type: ignore[arg-type]
         return sort_targets(out)
+
+
+def check_invisible(checker: Any, value: Any, path: Path) -> None:
+    """Control, bidi and zero-width characters (BEL, ESC, RLO, ZWSP, ...) would reach alert
+    names, Sentry, terminals, plans and guides, where they hide or reorder text: an error at
+    the value that holds one (tabs and newlines are allowed)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_invisible(checker, key, (*path, key)) if isinstance(key, str) else None
+            check_invisible(checker, item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_invisible(checker, item, (*path, i))
+    elif isinstance(value, str):
+        bad = next((c for c in value if invisible(c)), None)
+        if bad is not None:
+            checker.report(path, "error", "invisible-character",
+                           f"the text holds the invisible or control character U+{ord(bad):04X} "
+                           f"({unicodedata.name(bad, 'a control character')}), which would hide "
+                           "or reorder text in alert names, plans and guides; remove it")
+
+
+def invisible(char: str) -> bool:
+    if char in "\t\n":
+        return False
+    return unicodedata.category(char) in ("Cc", "Cf") or char in "\u2028\u2029"
 
 
 def check_document(doc: YamlDocument, filename: str) -> Checked:

@@ -81,6 +81,9 @@ def read_policy_bytes(path: str | Path) -> tuple[bytes | None, Diagnostic | None
             return problem("not-found", "no such file or folder; check the path")
         if p.is_dir():
             return problem("is-a-folder", "this is a folder; give a policy file (.yaml or .yml)")
+        if not p.is_file():
+            return problem("not-a-file", "this is not a regular file (a device, a pipe or a "
+                                         "socket); give a policy file (.yaml or .yml)")
         size = p.stat().st_size
         if size > MAX_BYTES:
             return problem(
@@ -89,7 +92,11 @@ def read_policy_bytes(path: str | Path) -> tuple[bytes | None, Diagnostic | None
                 f"{MAX_BYTES // 1_048_576} MB (5,000 transactions take under 1 MB). Is this the "
                 "right file? Split very large policies into several files.",
             )
-        return p.read_bytes(), None
+        with p.open("rb") as fh:  # capped: the file may grow while it is read
+            raw = fh.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            return problem("file-too-large", f"the file is over {MAX_BYTES // 1_048_576} MB")
+        return raw, None
     except PermissionError:
         return problem("unreadable", "permission denied; check the file's permissions")
     except OSError as exc:

@@ -36,6 +36,7 @@ import urllib3
 
 from sentry_alerts import __version__
 from sentry_alerts.errors import AuthError, SentryAlertsError, SentryAPIError
+from sentry_alerts.sentry.deadline import Deadline, DeadlineError, capped_reset, server_skew
 
 log = logging.getLogger("sentry_alerts.sentry")
 
@@ -177,6 +178,10 @@ def describe_http_error(method: str, path: str, status: int | None, body: JSON,
         advice = (f"{target}, the project or the object is unknown to this Sentry (check --org, "
                   "the project slugs in the policy and --url), or this Sentry does not serve "
                   "this API")
+    elif status == 410 and ("/detectors/" in path or "/workflows/" in path):
+        advice = ("this Sentry does not serve the monitors API there (a brownout or an older "
+                  "server); try again later, or use --backend alert-rules on a server that "
+                  "still serves the legacy alert rules")
     elif status == 410:
         advice = ("this Sentry no longer serves that API (sentry.io retired the legacy alert "
                   "rules in 2026); use --backend monitors")
@@ -223,8 +228,8 @@ def _connection_failure(base: str, exc: BaseException) -> tuple[str, str]:
                            "is running")
     if any(isinstance(e, requests.exceptions.SSLError) for e in chain):
         return "tls", (f"the TLS handshake with {host} failed ({_tls_reason(chain)}); check "
-                       "--url / SENTRY_URL (http:// or https://?), or point REQUESTS_CA_BUNDLE "
-                       "at your certificate authority's certificate")
+                       "--url / SENTRY_URL (http:// or https://?), or pass --ca-bundle with "
+                       "your certificate authority's certificate")
     if any(isinstance(e, requests.exceptions.ConnectTimeout
                       | urllib3.exceptions.ConnectTimeoutError) for e in chain):
         return "connect-timeout", (f"{host} did not accept a connection in time; check --url / "
@@ -305,22 +310,26 @@ class RateGate:
         self._in_flight = 0
         self._buckets: dict[str, _Bucket] = {}
         self._clock = clock
+        self._skew = 0.0  # Sentry's clock minus ours (its Date header), for its reset times
 
-    def acquire(self, bucket: str) -> None:
+    def acquire(self, bucket: str, deadline: Deadline | None = None, call: str = "") -> None:
+        """Wait for a slot; `deadline` (the command's) ends the wait with DeadlineError."""
+        limit = deadline or Deadline(None)
         with self._cond:
             b = self._buckets.setdefault(bucket, _Bucket())
             while True:
-                now = self._clock()
+                limit.check(call or bucket)
+                now = self._clock() + self._skew
                 if b.window_end is not None and now >= b.window_end:
                     # A new window: the limit is known from the last one, the rest is not yet.
                     b.window_end = None
                     b.remaining = None if b.limit is None else b.limit - b.in_flight
                 if self._in_flight >= self.capacity:
-                    self._cond.wait(0.5)
+                    self._cond.wait(min(0.5, limit.remaining() + 0.01))
                     continue
                 if b.remaining is not None and b.remaining <= 0:
                     wait = (b.window_end - now) if b.window_end is not None else 0.05
-                    self._cond.wait(min(max(wait, 0.0) + 0.005, 5.0))
+                    self._cond.wait(min(max(wait, 0.0) + 0.005, 5.0, limit.remaining() + 0.01))
                     if b.window_end is None:  # nothing tells us when it resets; try again
                         b.remaining = None
                     continue
@@ -336,6 +345,9 @@ class RateGate:
             self._in_flight = max(0, self._in_flight - 1)
             b.in_flight = max(0, b.in_flight - 1)
             if headers:
+                skew = server_skew(headers)
+                if skew is not None:
+                    self._skew = skew
                 self._learn(b, headers)
             self._cond.notify_all()
 
@@ -346,6 +358,8 @@ class RateGate:
         remaining = _int_header(headers, "X-Sentry-Rate-Limit-Remaining")
         limit = _int_header(headers, "X-Sentry-Rate-Limit-Limit")
         reset = _float_header(headers, "X-Sentry-Rate-Limit-Reset")
+        if reset is not None:
+            reset = capped_reset(reset, headers)
         if limit is not None:
             b.limit = limit
         if remaining is None or reset is None:
@@ -421,7 +435,7 @@ class SentryClient:
                  insecure: bool = False, max_concurrency: int = DEFAULT_CONCURRENCY,
                  backoff_base: float = 0.5, backoff_max: float = 10.0,
                  session: requests.Session | None = None, gate: RateGate | None = None,
-                 memory: _RunMemory | None = None) -> None:
+                 memory: _RunMemory | None = None, ca_bundle: str | None = None) -> None:
         self.base_url = check_url(base_url, insecure=insecure)
         self.insecure = insecure
         self.org = org
@@ -438,6 +452,10 @@ class SentryClient:
         # again per request: that cost about a millisecond a request, 10,000 times in an apply).
         self._environment = _environment_settings(self.base_url) \
             if not self._session.trust_env else {}
+        self.deadline = Deadline(None)  # the command's overall --timeout (connect sets it)
+        self.ca_bundle = ca_bundle  # a self-hosted Sentry's own certificate authority
+        if ca_bundle:  # --ca-bundle wins over REQUESTS_CA_BUNDLE
+            self._environment = {**self._environment, "verify": ca_bundle}
         self.request_count = 0  # every HTTP request sent (retries included), for benchmarks
         self._count_lock = threading.Lock()
         # Optional observer of every request sent: (method, path, json body) (tests, benchmarks).
@@ -454,8 +472,9 @@ class SentryClient:
                              retry_budget=self.retry_budget, max_attempts=self.max_attempts,
                              insecure=self.insecure, backoff_base=self.backoff_base,
                              backoff_max=self.backoff_max, session=self._session,
-                             gate=self.gate, memory=self._memory)
+                             gate=self.gate, memory=self._memory, ca_bundle=self.ca_bundle)
         clone.on_request = self.on_request
+        clone.deadline = self.deadline
         return clone
 
     # -- public calls --
@@ -501,7 +520,13 @@ class SentryClient:
                 return
             cursor = nxt.get("cursor") or _cursor_from_url(nxt.get("url", ""))
             if not cursor or cursor in seen_cursors:
-                return
+                # A loop or a next page without a cursor: the listing cannot be trusted to be
+                # complete (a later page's error makes it incomplete; see collect_pages).
+                raise SentryAPIError(
+                    f"Sentry's answer to GET {path} " + ("named the same next page twice (a "
+                    "cursor that loops back)" if cursor else "announced a next page without a "
+                    "cursor") + "; the listing is incomplete.", status=resp.status,
+                    call=f"GET {path}")
             seen_cursors.add(cursor)
             query = {**query, "cursor": cursor}
 
@@ -512,7 +537,8 @@ class SentryClient:
         if not path.startswith("/"):
             path = "/" + path
         bucket = bucket or f"{method} {_ID_SEGMENT.sub('/{id}', path)}"
-        deadline = time.monotonic() + self.retry_budget
+        self.deadline.check(f"{method} {path}")
+        deadline = time.monotonic() + min(self.retry_budget, self.deadline.remaining())
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -545,6 +571,13 @@ class SentryClient:
                     return self._attempt(method, path, params, json_body, bucket, what, attempt,
                                          deprecation_ok)
         except _Retry as exc:
+            if self.deadline.remaining() <= 0.05:
+                raise DeadlineError(
+                    f"the command's overall --timeout of {self.deadline.seconds:g} s ran out "
+                    f"while {method} {path} was being retried (last: "
+                    f"{exc.final.message.rstrip('.')}); what was done before it stays done. "
+                    "Run it again, or pass a longer --timeout.", status=exc.final.status,
+                    call=exc.final.call) from None
             raise exc.final from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -568,18 +601,19 @@ class SentryClient:
             self.on_request(method, path, json_body)
         with self._count_lock:
             self.request_count += 1
-        self.gate.acquire(bucket)
+        self.gate.acquire(bucket, self.deadline, call)
         resp: requests.Response | None = None
         tried = f" (attempt {attempt} of {self.max_attempts})" if attempt > 1 else ""
         started = time.monotonic()
         host = urlsplit(self.base_url).netloc
         try:
             # TLS is always verified (--insecure only allows plain http://); a private CA is
-            # given with REQUESTS_CA_BUNDLE.
+            # given with --ca-bundle or REQUESTS_CA_BUNDLE.
             resp = self._session.request(
                 method, url, params=params, data=data, headers=headers,
-                timeout=(min(CONNECT_TIMEOUT, self.timeout), self.timeout),
-                allow_redirects=False, **self._environment)
+                timeout=(min(CONNECT_TIMEOUT, self.timeout),
+                         max(0.5, min(self.timeout, self.deadline.remaining()))),
+                allow_redirects=False, **{"verify": True, **self._environment})
         except requests.exceptions.RequestException as exc:
             self.gate.release(bucket, None)
             kind, reason = _connection_failure(self.base_url, exc)
@@ -657,8 +691,10 @@ class SentryClient:
             reset = _float_header(resp.headers, "X-Sentry-Rate-Limit-Reset")
             wait = None
             if reset is not None:
+                # On Sentry's clock, and never longer than a window (sentry/deadline.py).
+                reset = capped_reset(reset, resp.headers)
                 self.gate.exhausted_until(bucket, reset)
-                wait = max(0.0, reset - time.time()) + 0.01
+                wait = max(0.0, reset - time.time() - (server_skew(resp.headers) or 0.0)) + 0.01
             raise _Retry(SentryAPIError(message, status=status, call=call, body=body), wait)
         if status >= 500:
             err = SentryAPIError(message, status=status, call=call, body=body)

@@ -17,6 +17,7 @@ from sentry_alerts.errors import SentryAPIError
 from sentry_alerts.model import Alert, AlertSpec, EmailTarget, SlackTarget, Target
 from sentry_alerts.sentry.backend import LiveListing
 from sentry_alerts.sentry.client import SentryClient, UncertainWriteError
+from sentry_alerts.sentry.listing import PageChecks
 from sentry_alerts.sentry.lookups import Directory
 
 
@@ -185,10 +186,12 @@ def _names(spec: AlertSpec, kind: str) -> bool:
 
 def collect_pages(pages: Iterable[list[Any]], what: str) -> tuple[list[Any], bool, list[str]]:
     """All items of a paginated listing. The first page's failure is raised (auth, 404, 410);
-    a later page's failure ends the listing with complete=False and the reason."""
+    a later page's failure ends the listing with complete=False and the reason, as does an
+    inconsistent listing (an id twice, too many pages: sentry/listing.py)."""
     items: list[Any] = []
     iterator = iter(pages)
     first = True
+    checks = PageChecks(what)
     while True:
         try:
             page = next(iterator)
@@ -199,6 +202,8 @@ def collect_pages(pages: Iterable[list[Any]], what: str) -> tuple[list[Any], boo
                 raise
             return items, False, [f"{what} stopped after {len(items)} items: {exc.message}"]
         first = False
+        if not checks.add(page):
+            return items, False, [checks.problem or f"{what} was inconsistent"]
         items.extend(page)
 
 
@@ -254,6 +259,7 @@ class RetrySafeCreate:
         self._lock = threading.Lock()
         self._index: dict[tuple[str, str], Alert] = {}
         self._index_time = 0.0
+        self._incomplete: str | None = None
 
     def run(self, alert: Alert, create_once: Callable[[], Alert], *,
             patience: float = 0.0) -> Alert:
@@ -291,7 +297,17 @@ class RetrySafeCreate:
                 self._index = {(a.marker.policy, a.marker.key): a for a in listing.alerts
                                if a.marker is not None}
                 self._index_time = time.monotonic()
-            return self._index.get((marker.policy, marker.key))
+                self._incomplete = None if listing.complete else (
+                    "; ".join(listing.problems) or "a page of the listing failed")
+            found = self._index.get((marker.policy, marker.key))
+            if found is None and self._incomplete:
+                # Not seen in an incomplete listing is not "not there": sending the create
+                # again could make a second alert.
+                raise SentryAPIError(
+                    f"whether Sentry created the alert with the marker {marker.key!r} could "
+                    f"not be checked ({self._incomplete}), so it was not sent again; run plan "
+                    "to see whether it exists.")
+            return found
 
 
 def version_of(*parts: Any) -> str | None:

@@ -23,11 +23,12 @@ from sentry_alerts.sentry.client import (
     DEFAULT_RETRY_BUDGET,
     SentryClient,
     check_url,
-    is_loopback,
 )
 from sentry_alerts.sentry.common import project_scope
+from sentry_alerts.sentry.deadline import Deadline
 from sentry_alerts.sentry.lookups import Directory
 from sentry_alerts.sentry.monitors import MonitorsBackend
+from sentry_alerts.sentry.transport import check_transport
 
 BACKENDS = ("auto", "alert-rules", "monitors")
 NO_TOKEN = ("no Sentry token: set SENTRY_AUTH_TOKEN or pass --token (an auth token with "
@@ -46,18 +47,33 @@ class Connection:
     features: frozenset[str] | None = None
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in; ValueError when unusable."""
+    parts = urlsplit(url)
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower().rstrip("."), port
+
+
+def _is_sentry_io(host: str) -> bool:
+    return host == "sentry.io" or host.endswith(".sentry.io")
+
+
 def _same_site(base: str, region: str) -> bool:
-    """Follow `links.regionUrl` only to the same host, a subdomain, or another sentry.io host,
-    so a server cannot send the token elsewhere."""
-    a, b = urlsplit(base), urlsplit(region)
-    if not b.hostname or b.scheme not in ("https", "http"):
+    """Follow `links.regionUrl` only where the token may go: the configured origin itself
+    (scheme, host and port), or, when the configured host is sentry.io, another sentry.io host
+    over https on port 443 (sentry.io's regions: us.sentry.io, de.sentry.io). Never a subdomain
+    of a self-hosted host, another port, plain http, or a look-alike such as notsentry.io."""
+    try:
+        mine, theirs = _origin(base), _origin(region)
+    except ValueError:  # e.g. a port that is not a number
         return False
-    if b.scheme == "http" and not is_loopback(b.hostname):
+    scheme, host, _ = theirs
+    if not host or scheme not in ("https", "http"):
         return False
-    host, other = a.hostname or "", b.hostname
-    if other == host or other.endswith("." + host):
+    if theirs == mine:
         return True
-    return host.endswith("sentry.io") and (other == "sentry.io" or other.endswith(".sentry.io"))
+    return (scheme == "https" and theirs[2] == 443 and mine[0] == "https"
+            and _is_sentry_io(mine[1]) and _is_sentry_io(host))
 
 
 def connect(*, url: str, token: str | None, org: str, backend: str = "auto",
@@ -65,9 +81,12 @@ def connect(*, url: str, token: str | None, org: str, backend: str = "auto",
             progress: Callable[[str], None] | None = None,
             retry_budget: float = DEFAULT_RETRY_BUDGET, poll_interval: float = 1.0,
             uncertain_settle: float = 1.0, max_concurrency: int = 25,
-            projects: Sequence[str] | None = None) -> Connection:
+            projects: Sequence[str] | None = None, ca_bundle: str | None = None,
+            command_timeout: float | None = None) -> Connection:
     """`projects`: the project slugs the caller will work in (the policy's), sent with the
-    backend probe; None probes every accessible project."""
+    backend probe; None probes every accessible project. `ca_bundle`: a PEM file of the
+    certificate authorities to trust (a self-hosted Sentry's own CA). `command_timeout`: the
+    whole command's deadline in seconds (--timeout), counted from here."""
     if backend not in BACKENDS:
         raise SentryAlertsError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
     if not token or not token.strip():
@@ -76,9 +95,12 @@ def connect(*, url: str, token: str | None, org: str, backend: str = "auto",
         raise SentryAlertsError("no organization: set `organization` in the policy, SENTRY_ORG, "
                                 "or pass --org.")
     say = progress or (lambda message: None)
-    client = SentryClient(check_url(url, insecure=insecure), token.strip(), org=org,
+    base = check_url(url, insecure=insecure)
+    check_transport(base, insecure=insecure, ca_bundle=ca_bundle)
+    client = SentryClient(base, token.strip(), org=org,
                           timeout=timeout, insecure=insecure, retry_budget=retry_budget,
-                          max_concurrency=max_concurrency)
+                          max_concurrency=max_concurrency, ca_bundle=ca_bundle)
+    client.deadline = Deadline(command_timeout)
     info = client.get(f"/api/0/organizations/{org}/", bucket="organizations.get",
                       what=f"organization {org!r}")
     if not isinstance(info, dict):

@@ -1,0 +1,52 @@
+"""When a listing may be trusted: every page arrived, and the pages are consistent.
+
+Sentry's lists are offset-paginated (the legacy alert rules newest first), so an alert created
+by someone else during a listing pushes another onto the next page, where it is seen twice,
+and an alert deleted during it pulls one back, which is then not seen at all. A listing is
+complete only when:
+
+- every page answered (a later page's error: incomplete, collect_pages in common.py);
+- no cursor repeats and every announced next page has one (client.paginate raises);
+- no id appears twice (an insert during the listing): the listing is inconsistent, so
+  incomplete; nothing is deleted after it, and no "confirmed" verdict is drawn from it;
+- at most MAX_PAGES pages (a server that never stops announcing more).
+
+A skipped item (a delete during the listing) cannot be seen in one listing; apply lists again
+before deleting anything (apply_guard.py), and the next plan shows what was missed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_PAGES = 500  # 50,000 alerts at 100 per page: far beyond any real organization
+
+
+class PageChecks:
+    """Fed each page in order; `problem` is set (one sentence) once the listing stops being
+    trustworthy."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.pages = 0
+        self._ids: set[str] = set()
+        self.problem: str | None = None
+
+    def add(self, page: list[Any]) -> bool:
+        """False when the listing must stop here (incomplete)."""
+        self.pages += 1
+        if self.pages > MAX_PAGES:
+            self.problem = (f"{self.what} was stopped after {MAX_PAGES} pages (Sentry kept "
+                            "announcing more)")
+            return False
+        for item in page:
+            rid = str(item.get("id")) if isinstance(item, dict) and item.get("id") is not None \
+                else None
+            if rid is None:
+                continue
+            if rid in self._ids:
+                self.problem = (f"{self.what} showed id {rid} twice (alerts were created or "
+                                "deleted while it was read), so it cannot be trusted")
+                return False
+            self._ids.add(rid)
+        return True
