@@ -17,6 +17,7 @@ import typer
 
 from sentry_alerts import __version__
 from sentry_alerts.cli_help import EPILOG, PlainCommand, PlainGroup
+from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt
 from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, AuthError, SentryAlertsError
 
 app = typer.Typer(
@@ -272,20 +273,11 @@ NoFallbackOpt = Annotated[
                        "there is no API access.")]
 
 
-VerboseOpt = Annotated[
-    bool, typer.Option("-v", "--verbose", help="Log each HTTP call on stderr: method, path, "
-                       "status, time and attempt (never headers or the token).")]
 CommandTimeoutOpt = Annotated[
     int, typer.Option("--timeout", metavar="SECONDS",
                       help="The whole command ends within this long (default 900): waits for "
                       "retries and rate limits are cut to it, and apply reports what it did "
                       "before it.")]
-RetryBudgetOpt = Annotated[
-    int, typer.Option("--retry-budget", metavar="SECONDS",
-                      help="Each request that fails in passing (5xx, 429, a dropped "
-                        "connection) is retried, each retry announced on stderr, for at most "
-                        "this long and 10 attempts. A wrong or dead --url (DNS, refused, TLS) "
-                        "fails at once.")]
 
 
 # Plans for reviewers (issue 5): output formats, saved plans, pruning.

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from sentry_alerts.cli_help import PlainCommand
+from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt
 
 RunCommand = Callable[..., None]  # cli.run_command(body, verbose=...)
 BACKENDS = ("auto", "alert-rules", "monitors")
@@ -56,12 +57,8 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
             "--monitor-schedule", show_default=False, metavar="SCHEDULE",
             help="How often this job runs, for the cron monitor: a crontab line ('*/30 * * * *') "
             "or an interval (30m, 1h, 1d); default hourly.")] = None,
-        verbose: Annotated[bool, typer.Option(
-            "-v", "--verbose", help="Log each HTTP call on stderr: method, path, status, time "
-            "and attempt (never headers or the token).")] = False,
-        retry_budget: Annotated[int, typer.Option(
-            "--retry-budget", metavar="SECONDS", help="Retry each request that fails in passing "
-            "(5xx, 429, a dropped connection) for at most this long.")] = 120,
+        verbose: VerboseOpt = False,
+        retry_budget: RetryBudgetOpt = 120,
     ) -> None:
         """Exit 0 when Sentry matches the policy, 2 with the diff when it drifted, 1 on errors."""
 

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from sentry_alerts.cli_help import PlainCommand
+from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt
 
 RunCommand = Callable[..., None]  # cli.run_command(body, verbose=...)
 BACKENDS = ("auto", "alert-rules", "monitors")
@@ -52,12 +53,8 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
         ] = "https://sentry.io/",
         insecure: Annotated[bool, typer.Option(
             "--insecure", help="Allow plain http:// to hosts other than this machine.")] = False,
-        verbose: Annotated[bool, typer.Option(
-            "-v", "--verbose", help="Log each HTTP call on stderr: method, path, status, time "
-            "and attempt (never headers or the token).")] = False,
-        retry_budget: Annotated[int, typer.Option(
-            "--retry-budget", metavar="SECONDS", help="Retry each request that fails in passing "
-            "(5xx, 429, a dropped connection) for at most this long.")] = 120,
+        verbose: VerboseOpt = False,
+        retry_budget: RetryBudgetOpt = 120,
     ) -> None:
         """Write a policy that reproduces the org's existing latency alerts (then adopt them)."""
 
