@@ -54,19 +54,19 @@ def assert_clean_run(raw: bytes) -> None:
             assert "internal-error" not in result.output, result.output
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400))
 def test_arbitrary_bytes(raw: bytes) -> None:
     assert_clean_run(raw)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_arbitrary_text(text: str) -> None:
     assert_clean_run(text.encode("utf-8", "surrogatepass"))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=6))
 def test_yaml_shaped_documents(doc: dict) -> None:
     raw = to_yamlish(doc).encode("utf-8", "surrogatepass")
