@@ -17,7 +17,7 @@ import typer
 
 from sentry_alerts import __version__
 from sentry_alerts.cli_help import EPILOG, PlainCommand, PlainGroup
-from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt
+from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt, check_backend
 from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, AuthError, SentryAlertsError
 
 app = typer.Typer(
@@ -246,7 +246,6 @@ def demo(
 
 # --- plan and apply commands ---
 
-BACKENDS = ("auto", "alert-rules", "monitors")
 BackendOpt = Annotated[
     str,
     typer.Option("--backend", metavar="BACKEND", help="auto (monitors where the server has them, else the legacy "
@@ -324,12 +323,6 @@ def _connect_options(retry_budget: int, ca_bundle: Path | None,
     return options
 
 
-def _check_backend(backend: str) -> str:
-    if backend not in BACKENDS:
-        raise SentryAlertsError(f"unknown --backend {backend!r}; use one of {', '.join(BACKENDS)}.")
-    return backend
-
-
 def _plan_or_guide(make_plan: Callable[[], T], *, policy_path: Path, guide_dir: Path,
                    no_fallback: bool) -> T | int:
     """Make the plan; without API access (no token, 401, 403) write the manual guide instead
@@ -398,7 +391,7 @@ def plan(
         progress = StatusLine()
         planned = _plan_or_guide(
             lambda: plan_policy(str(policy), token=token, url=url, org=org,
-                                backend=_check_backend(backend), adopt=adopt,
+                                backend=check_backend(backend), adopt=adopt,
                                 insecure=insecure, progress=progress, prune=prune,
                                 connect_options=_connect_options(retry_budget, ca_bundle, timeout)),
             policy_path=policy, guide_dir=guide_dir, no_fallback=no_fallback)
@@ -477,10 +470,10 @@ def apply(
         def make_plan():
             if saved:
                 return prepare_saved_plan(policy, token=token, url=url, org=org,
-                                          backend=_check_backend(backend), insecure=insecure,
+                                          backend=check_backend(backend), insecure=insecure,
                                           progress=progress, connect_options=options)
             return plan_policy(str(policy), token=token, url=url, org=org,
-                               backend=_check_backend(backend), adopt=adopt,
+                               backend=check_backend(backend), adopt=adopt,
                                insecure=insecure, progress=progress, prune=prune,
                                connect_options=options)
 

@@ -7,6 +7,12 @@ from typing import Annotated
 
 import typer
 
+from sentry_alerts.errors import SentryAlertsError
+
+# The same names as sentry/connect.py's (not imported from there: it loads requests, which
+# `--help` must not).
+BACKENDS = ("auto", "alert-rules", "monitors")
+
 VerboseOpt = Annotated[
     bool, typer.Option("-v", "--verbose", help="Log each HTTP call on stderr: method, path, "
                        "status, time and attempt (never headers or the token).")]
@@ -17,4 +23,13 @@ RetryBudgetOpt = Annotated[
                         "this long and 10 attempts. A wrong or dead --url (DNS, refused, TLS) "
                         "fails at once.")]
 
-__all__ = ["RetryBudgetOpt", "VerboseOpt"]
+
+
+def check_backend(backend: str) -> str:
+    """--backend as given, or one sentence listing the choices."""
+    if backend not in BACKENDS:
+        raise SentryAlertsError(f"unknown --backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+    return backend
+
+
+__all__ = ["BACKENDS", "RetryBudgetOpt", "VerboseOpt", "check_backend"]

@@ -15,10 +15,9 @@ from typing import Annotated
 import typer
 
 from sentry_alerts.cli_help import PlainCommand
-from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt
+from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt, check_backend
 
 RunCommand = Callable[..., None]  # cli.run_command(body, verbose=...)
-BACKENDS = ("auto", "alert-rules", "monitors")
 
 
 def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
@@ -64,11 +63,8 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
 
         def body() -> int:
             from sentry_alerts.drift.run import run_drift
-            from sentry_alerts.errors import SentryAlertsError
 
-            if backend not in BACKENDS:
-                raise SentryAlertsError(f"unknown --backend {backend!r}; use one of "
-                                        f"{', '.join(BACKENDS)}.")
+            check_backend(backend)
             return run_drift(policy, fmt=fmt, backend=backend, token=token, url=url, org=org,
                              insecure=insecure, monitor_dsn=monitor_dsn,
                              monitor_slug=monitor_slug, monitor_schedule=monitor_schedule,

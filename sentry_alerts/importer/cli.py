@@ -15,10 +15,9 @@ from typing import Annotated
 import typer
 
 from sentry_alerts.cli_help import PlainCommand
-from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt
+from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt, check_backend
 
 RunCommand = Callable[..., None]  # cli.run_command(body, verbose=...)
-BACKENDS = ("auto", "alert-rules", "monitors")
 
 
 def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
@@ -59,12 +58,9 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
         """Write a policy that reproduces the org's existing latency alerts (then adopt them)."""
 
         def body() -> int:
-            from sentry_alerts.errors import SentryAlertsError
             from sentry_alerts.importer.run import run_import
 
-            if backend not in BACKENDS:
-                raise SentryAlertsError(f"unknown --backend {backend!r}; use one of "
-                                        f"{', '.join(BACKENDS)}.")
+            check_backend(backend)
             return run_import(org=org, projects=list(project or []), backend=backend, out=out,
                               name=name, token=token, url=url, insecure=insecure, force=force,
                               stdout=sys.stdout, stderr=sys.stderr,
