@@ -1,73 +1,75 @@
 """Read a policy file's YAML into plain values plus the line:col of every key and value.
 
 PyYAML's `safe_load` forgets where things are and silently keeps the last of two equal keys, so
-this composes the node graph (libyaml when present, SafeLoader's rules either way) and builds the
-values itself: keys stay the text the user wrote (`on:` is "on", not True), duplicate keys are
-errors, aliases are expanded under a budget (no YAML bombs), and nothing ever raises: every
-problem becomes a Diagnostic.
+the values are built here from libyaml's events (yamlevents.py; SafeLoader's rules either way):
+keys stay the text the user wrote (`on:` is "on", not True), duplicate keys are errors, aliases
+are expanded under a budget (no YAML bombs), and nothing ever raises: every problem becomes a
+Diagnostic.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sentry_alerts.policy.diagnostics import Diagnostic
+from sentry_alerts.policy.yamlevents import Builder, Locs, Stop, unpack
 
 MAX_BYTES = 5 * 1024 * 1024  # a 5,000-transaction policy is under 1 MB
-MAX_ALIAS_VALUES = 100_000  # values produced by expanding aliases (a billion-laughs stops here)
-MAX_DEPTH = 64
 
 Path = tuple[str | int, ...]
 Loc = tuple[int, int]
 
-_STR = "tag:yaml.org,2002:str"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-_MERGE = "tag:yaml.org,2002:merge"
-_SCALAR_TAGS = {
-    _STR,
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:timestamp",
-}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass
 class YamlDocument:
-    data: Any
-    values: dict[Path, Loc] = field(default_factory=dict)  # where each value starts
-    keys: dict[Path, Loc] = field(default_factory=dict)  # where each mapping key starts
+    """A document's values (`data`) and where each key and value is written (`where`)."""
+
+    def __init__(self, data: Any, root: int = 0, locs: Locs | None = None) -> None:
+        self.data = data
+        self._root = root  # the packed location of the root value
+        self._locs = locs
 
     def where(self, path: Path, *, key: bool = False) -> Loc:
         """The location of `path` (its key when `key`), or of its nearest known ancestor."""
-        p = tuple(path)
-        while True:
-            if key and p in self.keys:
-                return self.keys[p]
-            if p in self.values:
-                return self.values[p]
-            if p in self.keys:
-                return self.keys[p]
-            if not p:
-                return (1, 1)
-            p = p[:-1]
+        found, value, locs = self._root, self.data, self._locs
+        for part in path:
+            if locs is None:
+                break
+            if isinstance(value, dict):
+                if part not in value:
+                    break
+                index = _index_in(value, part)
+                found = locs.at[2 * index + (0 if key else 1)]
+            elif isinstance(value, list) and type(part) is int and 0 <= part < len(value):
+                index = part
+                found = locs.at[index]
+            else:
+                break
+            value, locs = value[part], locs.child(index)
+        return unpack(found)
+
+    def item_lines(self, path: Path) -> list[int]:
+        """The line of each item of the list at `path` (one walk for all of them, not one per
+        item); [] when there is no list there."""
+        value, locs = self.data, self._locs
+        for part in path:
+            if locs is None or not isinstance(value, dict) or part not in value:
+                return []
+            locs, value = locs.child(_index_in(value, part)), value[part]
+        if not isinstance(value, list) or locs is None:
+            return []
+        return [(packed >> 32) + 1 for packed in locs.at]
 
 
-class _Stop(Exception):
-    """Abandon building: the diagnostic explains why."""
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
+def _index_in(mapping: dict[str, Any], key: Any) -> int:
+    for i, name in enumerate(mapping):
+        if name == key:
+            return i
+    raise KeyError(key)  # pragma: no cover - callers check `key in mapping` first
 
 
 def read_yaml(raw: bytes, filename: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
@@ -103,10 +105,18 @@ def read_yaml(raw: bytes, filename: str) -> tuple[YamlDocument | None, list[Diag
             f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
         )
 
+    stopped: Stop | None = None
     try:
         loader = _Loader(text)
         try:
-            root = loader.get_single_node()
+            builder = Builder(loader, filename)
+            try:
+                root = builder.document()
+            except Stop as stop:
+                # A syntax error anywhere in the file is reported before a problem with the
+                # values, as when the whole file was parsed first: read the rest.
+                stopped, root = stop, None
+                builder.drain()
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -125,133 +135,15 @@ def read_yaml(raw: bytes, filename: str) -> tuple[YamlDocument | None, list[Diag
     except RecursionError:
         return error(1, 1, "yaml-too-deep", "the YAML is nested too deeply to be a policy")
 
+    if stopped is not None:
+        return None, [stopped.diagnostic]
     if root is None:
         return error(
             1, 1, "empty-file",
             "the file is empty; a policy needs at least `version: 1`, `name:` and `transactions:`",
         )
-    builder = _Builder(filename)
-    try:
-        data = builder.build(root, (), 0)
-    except _Stop as stop:
-        return None, [stop.diagnostic]
-    except RecursionError:
-        return error(1, 1, "yaml-too-deep", "the YAML is nested too deeply to be a policy")
-    return YamlDocument(data, builder.values, builder.keys), builder.errors
-
-
-class _Builder:
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        self.values: dict[Path, Loc] = {}
-        self.keys: dict[Path, Loc] = {}
-        self.errors: list[Diagnostic] = []
-        self.seen: set[int] = set()  # nodes already built once: meeting one again is an alias
-        self.active: set[int] = set()  # nodes being built: meeting one again is a cycle
-        self.alias_values = 0
-        self.alias_site: Node | None = None
-        self.constructor = SafeConstructor()
-
-    def diag(self, node: Node, code: str, message: str) -> Diagnostic:
-        return Diagnostic(self.filename, node.start_mark.line + 1, node.start_mark.column + 1,
-                          "error", code, message)
-
-    def build(self, node: Node, path: Path, depth: int, *, in_alias: bool = False,
-              parent: Node | None = None) -> Any:
-        if depth > MAX_DEPTH:
-            raise _Stop(self.diag(node, "yaml-too-deep",
-                                  f"the YAML is nested more than {MAX_DEPTH} levels deep"))
-        ident = id(node)
-        if ident in self.active:
-            raise _Stop(self.diag(node, "yaml-alias",
-                                  "an alias refers to the node that contains it (a cycle); "
-                                  "a policy cannot be infinite"))
-        if ident in self.seen and not isinstance(node, ScalarNode) and not in_alias:
-            in_alias = True
-            self.alias_site = parent or node  # the mapping or list that uses the alias
-        self.seen.add(ident)
-        if in_alias:
-            self.alias_values += 1
-            if self.alias_values > MAX_ALIAS_VALUES:
-                raise _Stop(self.diag(
-                    self.alias_site or node, "yaml-alias",
-                    f"the file's aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values; "
-                    "this looks like a YAML bomb. Write the values out or use fewer aliases",
-                ))
-        self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-
-        if isinstance(node, ScalarNode):
-            return self.scalar(node)
-        self.active.add(ident)
-        try:
-            if isinstance(node, SequenceNode):
-                if node.tag != _SEQ:
-                    raise _Stop(self.diag(node, "yaml-tag", f"YAML tag {node.tag} is not supported"))
-                return [self.build(item, (*path, i), depth + 1, in_alias=in_alias, parent=node)
-                        for i, item in enumerate(node.value)]
-            if isinstance(node, MappingNode):
-                if node.tag != _MAP:
-                    raise _Stop(self.diag(node, "yaml-tag", f"YAML tag {node.tag} is not supported"))
-                return self.mapping(node, path, depth, in_alias)
-        finally:
-            self.active.discard(ident)
-        raise _Stop(self.diag(node, "yaml-syntax", "unsupported YAML node"))
-
-    def scalar(self, node: ScalarNode) -> Any:
-        if node.tag == _STR:
-            return node.value
-        if node.tag not in _SCALAR_TAGS:
-            raise _Stop(self.diag(node, "yaml-tag",
-                                  f"YAML tag {node.tag} is not supported; write a plain value"))
-        try:
-            return self.constructor.construct_object(node)
-        except (yaml.YAMLError, ValueError, OverflowError):
-            return node.value
-
-    def mapping(self, node: MappingNode, path: Path, depth: int, in_alias: bool) -> dict:
-        result: dict[str, Any] = {}
-        merges: list[tuple[Node, Node]] = []  # (the `<<` key, what it refers to)
-        first_seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merges.append((key_node, value_node))
-                continue
-            if not isinstance(key_node, ScalarNode):
-                raise _Stop(self.diag(key_node, "wrong-type",
-                                      "a key must be plain text, not a list or a mapping"))
-            key = key_node.value  # the text as written: `on`, `1` and `null` stay strings
-            if key in first_seen:
-                self.errors.append(self.diag(
-                    key_node, "duplicate-yaml-key",
-                    f"key `{key}` appears twice in this mapping (first at line {first_seen[key]}); "
-                    "YAML would silently keep only the last one. Remove or rename one of them",
-                ))
-                continue
-            first_seen[key] = key_node.start_mark.line + 1
-            self.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = self.build(value_node, (*path, key), depth + 1, in_alias=in_alias,
-                                     parent=key_node)
-        # `<<: *defaults` fills keys the mapping does not set itself.
-        for merge_key, merge in merges:
-            sources = merge.value if isinstance(merge, SequenceNode) else [merge]
-            for source in sources:
-                if id(source) in self.active or depth > MAX_DEPTH:
-                    raise _Stop(self.diag(merge_key, "yaml-alias",
-                                          "`<<` merges a mapping into itself (a cycle)"))
-                if not isinstance(source, MappingNode):
-                    raise _Stop(self.diag(merge_key, "yaml-merge",
-                                          "`<<` must refer to a mapping (e.g. `<<: *defaults`)"))
-                self.active.add(id(source))
-                try:
-                    built = self.mapping(source, (*path, "<<"), depth + 1, True)
-                finally:
-                    self.active.discard(id(source))
-                for key, value in built.items():
-                    if key not in result:
-                        result[key] = value
-                        self.keys[(*path, key)] = self.keys.get((*path, "<<", key), (1, 1))
-                        self.values[(*path, key)] = self.values.get((*path, "<<", key), (1, 1))
-        return result
+    data, at, locs, _, _ = root
+    return YamlDocument(data, at, locs), builder.errors
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, filename: str) -> Diagnostic:
