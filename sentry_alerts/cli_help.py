@@ -9,7 +9,8 @@ Help is plain text (typer's Rich help costs about 0.1 s of imports), and parsing
 `sentry-alerts COMMAND --help` must not reach typer's pydantic-based value coercion: typer
 coerces the top level's unset flags (`--help`, the completion options, default None) through a
 pydantic adapter, which alone costs about 0.15 s. Giving those flags the default False (a bool
-needs no coercion) avoids it. `benchmarks/bench_startup.py` measures the result;
+needs no coercion) avoids it, and running a command converts its options without pydantic too
+(cli_coercion.py). `benchmarks/bench_startup.py` measures the result;
 `tests/test_cli_conventions.py` pins that `--help` imports neither rich nor pydantic.
 
 The top-level help ends with EPILOG: every environment variable the tool reads, the exit
@@ -22,6 +23,8 @@ from typing import Any
 
 from typer import TyperException
 from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+from sentry_alerts.cli_coercion import convert_plainly
 
 # `\b` keeps click from re-wrapping a paragraph.
 EPILOG = """\b
@@ -55,6 +58,15 @@ class PlainGroup(TyperGroup):
     usage error (an unknown option or command, a bad value) exits 1 like every other error:
     click's 2 would read as "changes found" to a CI job running `plan --detailed-exitcode`."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        convert_plainly(self.params)  # no pydantic to read the options (cli_coercion.py)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        convert_plainly([option] if option is not None else [])
+        return option
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         for param in [*self.params, self.get_help_option(ctx)]:
             if param is not None and getattr(param, "is_flag", False) and param.default is None:
@@ -79,9 +91,15 @@ class PlainCommand(TyperCommand):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        convert_plainly(self.params)  # no pydantic to read the arguments (cli_coercion.py)
         for param in self.params:
             if isinstance(param, TyperArgument):
                 param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        convert_plainly([option] if option is not None else [])
+        return option
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
