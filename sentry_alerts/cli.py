@@ -43,8 +43,17 @@ def _top_level(
     version: Annotated[bool, typer.Option(
         "--version", callback=_show_version, is_eager=True,
         help="Show the version and exit.")] = False,
+    max_policy_mb: Annotated[str | None, typer.Option(
+        "--max-policy-mb", metavar="MB", envvar="SENTRY_ALERTS_MAX_POLICY_MB",
+        show_default=False,
+        help="Largest policy file any command reads, in MB (default 16, which admits 50,000 "
+             "transactions).")] = None,
 ) -> None:
     """Keep Sentry's performance alerts in code: validate, plan, apply, or write a manual guide."""
+    if max_policy_mb is not None:
+        # The policy loader reads the limit from here, whichever command loads the policy; a
+        # value that is not a size is reported by the command, as one error.
+        os.environ["SENTRY_ALERTS_MAX_POLICY_MB"] = max_policy_mb
 
 
 def command(name: str | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -35,6 +35,7 @@ Environment variables:
   SENTRY_ALERTS_DSN    drift reports itself to this DSN (also --monitor-dsn); never SENTRY_DSN
   NO_COLOR             set: no colour in the plan and the apply report
   SENTRY_ALERTS_DEBUG  set to 1: a traceback instead of the one-paragraph bug report
+  SENTRY_ALERTS_MAX_POLICY_MB  the size limit for policy files (also --max-policy-mb)
   REQUESTS_CA_BUNDLE   a CA certificate file for a self-hosted Sentry (also --ca-bundle)
   HTTPS_PROXY          a proxy for the calls to Sentry (NO_PROXY: hosts without it)
 

@@ -156,7 +156,7 @@ def test_running_validate_and_plan_reads_options_without_pydantic(tmp_path):
         "from sentry_alerts import cli_coercion\n"
         "import typer.main\n"
         "group = typer.main.get_command(app)\n"
-        "ctx = group.make_context('sentry-alerts', ['plan', 'p.yaml'])\n"
+        "ctx = group.make_context('sentry-alerts', ['--max-policy-mb', '16', 'plan', 'p.yaml'])\n"
         "sub = group.commands['plan']\n"
         "sub.make_context('plan', ['p.yaml', '--retry-budget', '30', '--url', 'http://x'],"
         " parent=ctx)\n"

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sentry_alerts.cli import app
+from sentry_alerts.errors import PolicyError
 
 runner = CliRunner()
 EXAMPLE = str(Path(__file__).resolve().parents[1] / "policies" / "critical-endpoints.yaml")
@@ -402,7 +403,47 @@ def test_huge_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"# " + b"x" * (50 * 1024 * 1024))
     result = run(str(path))
     assert result.exit_code == 1
-    assert "50.0 MB" in result.output and "limited to 5 MB" in result.output
+    finding = result.output.splitlines()[0]  # one paragraph: what, the limit, how to raise it
+    assert "50.0 MB" in finding and "limited to 16 MB" in finding
+    assert "SENTRY_ALERTS_MAX_POLICY_MB" in finding and "--max-policy-mb" in finding
+
+
+def test_the_default_size_limit_admits_what_50000_transactions_take(tmp_path: Path) -> None:
+    """16 MB by default (issue 11): 50,000 transactions take about 6 MB, over the old 5 MB."""
+    path = tmp_path / "large.yaml"
+    path.write_bytes(b"# " + b"x" * (7 * 1024 * 1024) + b"\n" + (HEAD + GOOD_TX).encode())
+    result = run(str(path))
+    assert result.exit_code == 0, result.output
+    assert "ok: checked 1 file, 1 transaction" in result.output
+
+
+def test_the_size_limit_is_an_option_of_every_command(tmp_path: Path, monkeypatch) -> None:
+    """SENTRY_ALERTS_MAX_POLICY_MB, or `sentry-alerts --max-policy-mb MB` before the command,
+    for validate and for every command that loads a policy; a wrong value is one error."""
+    from sentry_alerts.policy import load_policy
+
+    path = tmp_path / "p.yaml"
+    path.write_text(HEAD + GOOD_TX)  # 150 bytes
+    monkeypatch.setenv("SENTRY_ALERTS_MAX_POLICY_MB", "0.0001")  # 104 bytes
+    refused = run(str(path))
+    assert refused.exit_code == 1
+    assert "limited to 104 bytes" in refused.output and "[file-too-large]" in refused.output
+    with pytest.raises(PolicyError, match="file-too-large"):
+        load_policy(path)
+
+    # The flag sets the variable (monkeypatch puts it back after the test).
+    admitted = runner.invoke(app, ["--max-policy-mb", "1", "validate", str(path)])
+    assert admitted.exit_code == 0, admitted.output
+    refused = runner.invoke(app, ["--max-policy-mb", "0.0001", "plan", str(path)])
+    assert refused.exit_code == 1 and "[file-too-large]" in refused.output
+
+    for wrong in ("lots", "0", "-3", "nan"):
+        monkeypatch.setenv("SENTRY_ALERTS_MAX_POLICY_MB", wrong)
+        bad = run(str(path), str(path))
+        assert bad.exit_code == 1 and "Traceback" not in bad.output
+        assert bad.output.count("error:") == 1, bad.output
+        assert f"policy size limit {wrong!r} (SENTRY_ALERTS_MAX_POLICY_MB or --max-policy-mb) " \
+               "is not a number of MB above 0" in bad.output
 
 
 def test_json_format(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def load_load_test(path: str | Path) -> LoadTestPlan:
     if "sha256:" + hashlib.sha256(raw).hexdigest() != policy.content_hash:
         raise SentryAlertsError(f"the policy {path} changed while it was being read; run the "
                                 "command again.")
-    doc, _ = read_yaml(raw, str(path))
+    doc, _ = read_yaml(raw, str(path), max_bytes=len(raw))  # load_policy checked its size
     assert doc is not None  # load_policy read the same bytes without errors
     data = doc.data
     settings = LoadTestSettings.model_validate(data.get("load_test") or {}, strict=True)

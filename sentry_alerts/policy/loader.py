@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +12,25 @@ from sentry_alerts.errors import PolicyError
 from sentry_alerts.model import AlertSpec
 from sentry_alerts.policy.checks import check_document
 from sentry_alerts.policy.diagnostics import Diagnostic
-from sentry_alerts.policy.yamltree import MAX_BYTES, read_yaml
+from sentry_alerts.policy.yamltree import DEFAULT_MAX_MB, read_yaml, too_large
+
+
+def max_policy_bytes() -> int:
+    """The size limit for policy files: SENTRY_ALERTS_MAX_POLICY_MB (which `--max-policy-mb`
+    sets), else DEFAULT_MAX_MB. Raises PolicyError when it is not a number of MB above 0."""
+    given = os.environ.get("SENTRY_ALERTS_MAX_POLICY_MB", "").strip()
+    if not given:
+        return DEFAULT_MAX_MB * 1_048_576
+    try:
+        mb = float(given)
+    except ValueError:
+        mb = math.nan
+    if not math.isfinite(mb) or mb <= 0:
+        raise PolicyError(
+            f"the policy size limit {given!r} (SENTRY_ALERTS_MAX_POLICY_MB or --max-policy-mb) "
+            "is not a number of MB above 0; write e.g. 32 for policy files up to 32 MB, or "
+            f"leave it unset for the default, {DEFAULT_MAX_MB} MB.")
+    return max(1, int(mb * 1_048_576))
 
 
 @dataclass(frozen=True)
@@ -42,10 +62,12 @@ class CheckResult:
         return tuple(d for d in self.diagnostics if d.severity == "warning")
 
 
-def check_bytes(raw: bytes, filename: str) -> CheckResult:
-    """Check a policy's bytes; never raises for anything the file holds."""
+def check_bytes(raw: bytes, filename: str, *, max_bytes: int | None = None) -> CheckResult:
+    """Check a policy's bytes; never raises for anything the file holds. `max_bytes`: the size
+    limit (by default `max_policy_bytes()`, which raises PolicyError when it is set wrong)."""
+    limit = max_policy_bytes() if max_bytes is None else max_bytes
     content_hash = "sha256:" + hashlib.sha256(raw).hexdigest()
-    doc, diagnostics = read_yaml(raw, filename)
+    doc, diagnostics = read_yaml(raw, filename, max_bytes=limit)
     if doc is None:
         return CheckResult(filename, None, tuple(diagnostics), 0)
     # A document may come with errors (a duplicate key): every other check still runs, so one
@@ -68,8 +90,11 @@ def check_bytes(raw: bytes, filename: str) -> CheckResult:
     return CheckResult(filename, policy, found, checked.transactions)
 
 
-def read_policy_bytes(path: str | Path) -> tuple[bytes | None, Diagnostic | None]:
-    """The file's bytes, or a diagnostic saying why they cannot be read."""
+def read_policy_bytes(path: str | Path, *, max_bytes: int | None = None
+                      ) -> tuple[bytes | None, Diagnostic | None]:
+    """The file's bytes, or a diagnostic saying why they cannot be read. `max_bytes`: the size
+    limit (by default `max_policy_bytes()`)."""
+    limit = max_policy_bytes() if max_bytes is None else max_bytes
     name = str(path)
     p = Path(path)
 
@@ -85,17 +110,12 @@ def read_policy_bytes(path: str | Path) -> tuple[bytes | None, Diagnostic | None
             return problem("not-a-file", "this is not a regular file (a device, a pipe or a "
                                          "socket); give a policy file (.yaml or .yml)")
         size = p.stat().st_size
-        if size > MAX_BYTES:
-            return problem(
-                "file-too-large",
-                f"the file is {size / 1_048_576:.1f} MB; policy files are limited to "
-                f"{MAX_BYTES // 1_048_576} MB (5,000 transactions take under 1 MB). Is this the "
-                "right file? Split very large policies into several files.",
-            )
+        if size > limit:
+            return problem("file-too-large", too_large(size, limit))
         with p.open("rb") as fh:  # capped: the file may grow while it is read
-            raw = fh.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            return problem("file-too-large", f"the file is over {MAX_BYTES // 1_048_576} MB")
+            raw = fh.read(limit + 1)
+        if len(raw) > limit:
+            return problem("file-too-large", too_large(None, limit))
         return raw, None
     except PermissionError:
         return problem("unreadable", "permission denied; check the file's permissions")
@@ -104,11 +124,12 @@ def read_policy_bytes(path: str | Path) -> tuple[bytes | None, Diagnostic | None
 
 
 def check_path(path: str | Path) -> CheckResult:
-    raw, problem = read_policy_bytes(path)
+    limit = max_policy_bytes()
+    raw, problem = read_policy_bytes(path, max_bytes=limit)
     if raw is None:
         assert problem is not None
         return CheckResult(str(path), None, (problem,), 0)
-    return check_bytes(raw, str(path))
+    return check_bytes(raw, str(path), max_bytes=limit)
 
 
 def _raise_or_return(result: CheckResult) -> Policy:

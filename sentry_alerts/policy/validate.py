@@ -15,7 +15,7 @@ from typing import TextIO
 
 from sentry_alerts.errors import EXIT_ERROR, EXIT_OK, SentryAlertsError
 from sentry_alerts.policy.diagnostics import Diagnostic
-from sentry_alerts.policy.loader import CheckResult, check_path
+from sentry_alerts.policy.loader import CheckResult, check_path, max_policy_bytes
 
 JSON_FORMAT_VERSION = 1
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -58,6 +58,7 @@ def run_validate(paths: Iterable[str | Path], *, strict: bool = False, fmt: str 
         raise SentryAlertsError(f"--format must be `text` or `json`, not {fmt!r}")
     if backend not in BACKENDS:
         raise SentryAlertsError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    max_policy_bytes()  # a wrong SENTRY_ALERTS_MAX_POLICY_MB is one error, not one per file
     paths = list(paths)
     if not paths:
         raise SentryAlertsError("give at least one policy file or folder, e.g. "

@@ -17,7 +17,10 @@ import yaml
 from sentry_alerts.policy.diagnostics import Diagnostic
 from sentry_alerts.policy.yamlevents import Builder, Locs, Stop, unpack
 
-MAX_BYTES = 5 * 1024 * 1024  # a 5,000-transaction policy is under 1 MB
+# The size limit's default, in MB; SENTRY_ALERTS_MAX_POLICY_MB changes it (loader.py). 50,000
+# transactions take about 6 MB, and reading them peaks well under 300 MB of memory.
+DEFAULT_MAX_MB = 16
+MAX_BYTES = DEFAULT_MAX_MB * 1_048_576
 
 Path = tuple[str | int, ...]
 Loc = tuple[int, int]
@@ -72,21 +75,17 @@ def _index_in(mapping: dict[str, Any], key: Any) -> int:
     raise KeyError(key)  # pragma: no cover - callers check `key in mapping` first
 
 
-def read_yaml(raw: bytes, filename: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+def read_yaml(raw: bytes, filename: str, *, max_bytes: int = MAX_BYTES
+              ) -> tuple[YamlDocument | None, list[Diagnostic]]:
     """Parse `raw` into a document, or None and the errors saying why not. A document can come
     with errors too (a duplicate key: the first value is kept), so that the policy's other
-    checks still run."""
+    checks still run. `max_bytes`: the size limit."""
 
     def error(line: int, col: int, code: str, message: str) -> tuple[None, list[Diagnostic]]:
         return None, [Diagnostic(filename, line, col, "error", code, message)]
 
-    if len(raw) > MAX_BYTES:
-        return error(
-            1, 1, "file-too-large",
-            f"the file is {len(raw) / 1_048_576:.1f} MB; policy files are limited to "
-            f"{MAX_BYTES // 1_048_576} MB (5,000 transactions take under 1 MB). Is this the "
-            "right file? Split very large policies into several files.",
-        )
+    if len(raw) > max_bytes:
+        return error(1, 1, "file-too-large", too_large(len(raw), max_bytes))
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return error(1, 1, "not-utf8", "the file is UTF-16; save it as UTF-8")
     nul = raw.find(b"\x00")
@@ -144,6 +143,23 @@ def read_yaml(raw: bytes, filename: str) -> tuple[YamlDocument | None, list[Diag
         )
     data, at, locs, _, _ = root
     return YamlDocument(data, at, locs), builder.errors
+
+
+def too_large(size: int | None, limit: int) -> str:
+    """The file-too-large message: how large the file is (None: over the limit, found while
+    reading it), the limit, and how to raise it."""
+    what = f"the file is {_size(size)}" if size is not None else "the file grew over the limit"
+    return (f"{what}; policy files are limited to {_size(limit, exact=True)} (50,000 "
+            "transactions take about 6 MB). Is this the right file? Split very large policies "
+            "into several files, or raise the limit with SENTRY_ALERTS_MAX_POLICY_MB or "
+            "`sentry-alerts --max-policy-mb MB` (e.g. 32).")
+
+
+def _size(n: int, *, exact: bool = False) -> str:
+    """`n` bytes for people: 5.8 MB, 16 MB (`exact`: no rounding to .1), 0.5 KB, 104 bytes."""
+    if n >= 104_858:
+        return f"{n / 1_048_576:g} MB" if exact else f"{n / 1_048_576:.1f} MB"
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, filename: str) -> Diagnostic:
