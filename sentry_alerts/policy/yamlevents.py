@@ -13,6 +13,9 @@ user wrote, the first of two equal keys is kept (the second is an error, its val
 aliases are copied under a budget, `<<` merges fill missing keys, only the core tags are
 allowed, and a problem that stops reading (`Stop`) still lets a syntax error further down be
 reported first, as when the whole file was composed before its values were built.
+
+yamlvalues.py holds what is built (locations, anchors, scalars); yamlmerge.py the merge keys
+and reading on after a problem.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
-import yaml
 from yaml.composer import ComposerError
 from yaml.events import (
     AliasEvent,
@@ -29,91 +31,30 @@ from yaml.events import (
     MappingStartEvent,
     ScalarEvent,
     SequenceEndEvent,
-    SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
 
 from sentry_alerts.policy.diagnostics import Diagnostic
+from sentry_alerts.policy.yamlmerge import MergeKeys, Recovery
+from sentry_alerts.policy.yamlvalues import (
+    MAX_ALIAS_VALUES,
+    MAX_DEPTH,
+    MISSING,
+    Anchor,
+    Built,
+    Locs,
+    Scalars,
+    Stop,
+    copy_value,
+    pack,
+)
 
-MAX_ALIAS_VALUES = 100_000  # values produced by expanding aliases (a billion-laughs stops here)
-MAX_DEPTH = 64
-
-_STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
-_SCALAR_TAGS = frozenset({
-    _STR,
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:timestamp",
-})
-_RESOLVER = Resolver()
-_MISSING = object()
 
 
-def unpack(packed: int) -> tuple[int, int]:
-    """A packed location (0-based `line << 32 | column`) as 1-based (line, col)."""
-    return (packed >> 32) + 1, (packed & 0xFFFFFFFF) + 1
-
-
-def _pack(mark: Any) -> int:
-    return mark.line << 32 | mark.column
-
-
-class Locs:
-    """Where the items of one mapping or list are written. A mapping's `at[2*i]` and `at[2*i+1]`
-    are its i-th key's and value's packed locations (in the dict's order); a list's `at[i]` is
-    its i-th item's. `children[i]` is the i-th item's own Locs when that item is a mapping or a
-    list whose insides have known locations; `children` is None when no item has any."""
-
-    __slots__ = ("at", "children")
-
-    def __init__(self, at: array, children: list[Locs | None] | None) -> None:
-        self.at = at
-        self.children = children
-
-    def child(self, index: int) -> Locs | None:
-        children = self.children
-        return children[index] if children is not None and index < len(children) else None
-
-
-class Stop(Exception):
-    """Abandon building: the diagnostic explains why."""
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
-
-
-class _Anchor:
-    """What `&name` stands for: a scalar's text and tag, or a finished mapping or list."""
-
-    __slots__ = ("mark", "open", "is_scalar", "tag", "text", "value", "at", "locs", "size",
-                 "height")
-
-    def __init__(self, mark: Any) -> None:
-        self.mark = mark
-        self.open = True  # a mapping or list still being built: an alias to it is a cycle
-        self.is_scalar = False
-        self.tag = _STR
-        self.text = ""
-        self.value: Any = None
-        self.at = _pack(mark)
-        self.locs: Locs | None = None
-        self.size = 1  # values in it, itself included (the alias budget counts these)
-        self.height = 0  # levels of nesting below it
-
-
-# A built value: (value, packed location, its Locs, values in it, levels below it).
-Built = tuple[Any, int, "Locs | None", int, int]
-
-
-class Builder:
+class Builder(Scalars, MergeKeys, Recovery):
     """One document's values and locations, from a loader's events (`document`), or Stop, or
     the composer's and parser's own errors (yaml.MarkedYAMLError)."""
 
@@ -121,7 +62,7 @@ class Builder:
         self.get = loader.get_event
         self.filename = filename
         self.errors: list[Diagnostic] = []  # duplicate keys: reported, reading goes on
-        self.anchors: dict[str, _Anchor] = {}
+        self.anchors: dict[str, Anchor] = {}
         self.alias_values = 0
         self.plain: dict[str, Any] = {}  # a plain scalar's text -> its value (one per text)
         self.constructed: dict[tuple[str, str], Any] = {}  # (tag, text) -> value
@@ -146,35 +87,6 @@ class Builder:
                                 "but found another document", event.start_mark)
         return root
 
-    def drain(self) -> None:
-        """After a Stop: read the rest of the file for the errors composing it would have raised
-        first (syntax, an undefined or repeated anchor, a second document)."""
-        known = set(self.anchors)
-        depth = self.containers_open
-        while True:
-            event = self.get()
-            kind = type(event)
-            if kind is StreamEndEvent or event is None:
-                return
-            if kind is AliasEvent:
-                if event.anchor not in known:
-                    raise ComposerError(None, None, "found undefined alias", event.start_mark)
-                continue
-            name = getattr(event, "anchor", None)
-            if name is not None:
-                if name in known:
-                    first = self.anchors[name].mark if name in self.anchors else event.start_mark
-                    raise ComposerError("found duplicate anchor; first occurrence", first,
-                                        "second occurrence", event.start_mark)
-                known.add(name)
-            if kind is MappingStartEvent or kind is SequenceStartEvent:
-                depth += 1
-            elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                depth -= 1
-            elif kind is DocumentStartEvent and depth <= 0:
-                raise ComposerError("expected a single document in the stream", None,
-                                    "but found another document", event.start_mark)
-
     # -- any node --
 
     def stop(self, mark: Any, code: str, message: str) -> Stop:
@@ -192,7 +104,7 @@ class Builder:
             tag = self.scalar_anchor(event)
             if depth > MAX_DEPTH:
                 raise self.too_deep(event.start_mark)
-            return self.value_of(tag, event.value, event.start_mark), _pack(event.start_mark), \
+            return self.value_of(tag, event.value, event.start_mark), pack(event.start_mark), \
                 None, 1, 0
         self.containers_open += 1  # first: skip_to counts on it after a Stop
         is_mapping = kind is MappingStartEvent
@@ -222,51 +134,13 @@ class Builder:
                 event.value
         return tag
 
-    def new_anchor(self, event: Any) -> _Anchor:
+    def new_anchor(self, event: Any) -> Anchor:
         name = event.anchor
         if name in self.anchors:
             raise ComposerError("found duplicate anchor; first occurrence",
                                 self.anchors[name].mark, "second occurrence", event.start_mark)
-        made = self.anchors[name] = _Anchor(event.start_mark)
+        made = self.anchors[name] = Anchor(event.start_mark)
         return made
-
-    def tag_of(self, event: Any) -> str:
-        tag = event.tag
-        if tag is not None and tag != "!":
-            return tag
-        if not event.implicit[0]:
-            return _STR
-        return _RESOLVER.resolve(ScalarNode, event.value, (True, False))
-
-    def value_of(self, tag: str, text: str, mark: Any) -> Any:
-        """A scalar value by its tag: str, int, float, bool, null or timestamp (a text that
-        does not construct stays text); any other tag stops."""
-        if tag == _STR:
-            return text
-        if tag not in _SCALAR_TAGS:
-            raise self.stop(mark, "yaml-tag",
-                            f"YAML tag {tag} is not supported; write a plain value")
-        key = (tag, text)
-        value = self.constructed.get(key, _MISSING)
-        if value is _MISSING:
-            if self.constructor is None:
-                from yaml.constructor import SafeConstructor
-
-                self.constructor = SafeConstructor()
-            try:
-                value = self.constructor.construct_object(ScalarNode(tag, text, mark, mark))
-            except (yaml.YAMLError, ValueError, OverflowError):
-                value = text
-            self.constructed[key] = value
-        return value
-
-    def plain_value(self, text: str, mark: Any) -> Any:
-        """A plain scalar's value, resolved once per distinct text (a policy repeats `500ms`,
-        `p95` and `#ops-alerts` thousands of times; equal texts share one string)."""
-        tag = _RESOLVER.resolve(ScalarNode, text, (True, False))
-        value = self.value_of(tag, text, mark)
-        self.plain[text] = value
-        return value
 
     def alias(self, event: Any, depth: int, site: Any, *, merge: Any = None) -> Built:
         """A copy of what the alias names. `merge`: the `<<` key when this is its value (what
@@ -284,7 +158,7 @@ class Builder:
             return self.value_of(anchor.tag, anchor.text, anchor.mark), anchor.at, None, 1, 0
         if merge is None:
             self.count_alias_values(anchor.size, site)
-        return _copy(anchor.value), anchor.at, anchor.locs, anchor.size, anchor.height
+        return copy_value(anchor.value), anchor.at, anchor.locs, anchor.size, anchor.height
 
     def count_alias_values(self, size: int, site: Any) -> None:
         self.alias_values += size
@@ -315,7 +189,7 @@ class Builder:
             mark = event.start_mark
         raise self.stop(mark, "wrong-type", "a key must be plain text, not a list or a mapping")
 
-    def anchor_of(self, event: Any) -> _Anchor:
+    def anchor_of(self, event: Any) -> Anchor:
         anchor = self.anchors.get(event.anchor)
         if anchor is None:
             raise ComposerError(None, None, "found undefined alias", event.start_mark)
@@ -353,8 +227,8 @@ class Builder:
                         and scalars_fit:
                     text = event.value
                     if event.implicit[0]:
-                        value = plain.get(text, _MISSING)
-                        if value is _MISSING:
+                        value = plain.get(text, MISSING)
+                        if value is MISSING:
                             value = self.plain_value(text, event.start_mark)
                     else:
                         value = text
@@ -387,38 +261,7 @@ class Builder:
             children, merged_size, merged_height = self.merge(result, at, children, merges, depth)
             size += merged_size
             height = max(height, merged_height)
-        return result, _pack(start.start_mark), Locs(at, children), size, height
-
-    def skipped(self, depth: int, key_mark: Any) -> Built:
-        """The value of a repeated key, read and dropped: the first value is kept, and what is
-        inside the dropped one (its problems, its aliases) does not count."""
-        errors, alias_values, level = len(self.errors), self.alias_values, self.containers_open
-        anchors = len(self.anchors)
-        try:
-            self.node(self.get(), depth + 1, key_mark)
-        except Stop:
-            self.skip_to(level)
-            for anchor in list(self.anchors.values())[anchors:]:
-                anchor.open = False
-        del self.errors[errors:]
-        self.alias_values = alias_values
-        return None, 0, None, 0, 0
-
-    def skip_to(self, level: int) -> None:
-        """Read events until the containers opened after `level` are closed again."""
-        while self.containers_open > level:
-            event = self.get()
-            kind = type(event)
-            if kind is MappingStartEvent or kind is SequenceStartEvent:
-                self.containers_open += 1
-            elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                self.containers_open -= 1
-            elif kind is AliasEvent and event.anchor not in self.anchors:
-                raise ComposerError(None, None, "found undefined alias", event.start_mark)
-            name = getattr(event, "anchor", None) if kind is not AliasEvent else None
-            if name is not None:
-                anchor = self.new_anchor(event)  # defined in dropped text: usable, empty
-                anchor.open = False
+        return result, pack(start.start_mark), Locs(at, children), size, height
 
     def duplicate_key(self, key: str, mark: Any, result: dict[str, Any], at: array) -> Diagnostic:
         index = next(i for i, name in enumerate(result) if name == key)
@@ -427,118 +270,6 @@ class Builder:
             self.filename, mark.line + 1, mark.column + 1, "error", "duplicate-yaml-key",
             f"key `{key}` appears twice in this mapping (first at line {first}); "
             "YAML would silently keep only the last one. Remove or rename one of them")
-
-    def merge_sources(self, event: Any, depth: int, merge_key: Any) -> list[Built] | Stop:
-        """What `<<: *a`, `<<: {...}` or `<<: [*a, *b]` merges. A problem is returned rather
-        than raised (its events read to the end): the mapping's own keys are read first."""
-        level, anchors = self.containers_open, len(self.anchors)
-        try:
-            return self.merged(event, depth, merge_key)
-        except Stop as stop:
-            self.skip_to(level)
-            for anchor in list(self.anchors.values())[anchors:]:
-                anchor.open = False
-            return stop
-
-    def merged(self, event: Any, depth: int, merge_key: Any) -> list[Built]:
-        kind = type(event)
-        if kind is ScalarEvent:
-            self.scalar_anchor(event)
-            raise self.not_a_mapping(merge_key)
-        if kind is MappingStartEvent:
-            return [self.node(event, depth + 1, merge_key, any_tag=True)]
-        if kind is AliasEvent:
-            return self.aliased_sources(self.anchor_of(event), merge_key)
-        # A list: each item is merged in turn.
-        self.containers_open += 1
-        anchor = self.new_anchor(event) if event.anchor is not None else None
-        sources: list[Built] = []
-        while True:
-            item = self.get()
-            kind = type(item)
-            if kind is SequenceEndEvent:
-                self.containers_open -= 1
-                break
-            if kind is MappingStartEvent:
-                sources.append(self.node(item, depth + 2, merge_key, any_tag=True))
-                continue
-            if kind is AliasEvent:
-                found = self.anchor_of(item)
-                if found.open:
-                    raise self.merge_cycle(merge_key)
-                if isinstance(found.value, dict) and not found.is_scalar:
-                    sources.append((_copy(found.value), found.at, found.locs, found.size,
-                                    found.height))
-                    continue
-            elif kind is ScalarEvent:
-                self.scalar_anchor(item)
-            else:
-                self.containers_open += 1
-                if item.anchor is not None:
-                    self.new_anchor(item)
-            raise self.not_a_mapping(merge_key)
-        if anchor is not None:
-            at = array("q", [built[1] for built in sources])
-            anchor.value = [built[0] for built in sources]
-            anchor.locs = Locs(at, [built[2] for built in sources])
-            anchor.size = 1 + sum(built[3] for built in sources)
-            anchor.height = 1 + max((built[4] for built in sources), default=0)
-            anchor.open = False
-        return sources
-
-    def aliased_sources(self, anchor: _Anchor, merge_key: Any) -> list[Built]:
-        """`<<: *a`: the mapping `a`, or each mapping of the list `a`."""
-        if anchor.open:
-            raise self.merge_cycle(merge_key)
-        if anchor.is_scalar:
-            raise self.not_a_mapping(merge_key)
-        value, locs = anchor.value, anchor.locs
-        if isinstance(value, dict):
-            return [(_copy(value), anchor.at, locs, anchor.size, anchor.height)]
-        if not isinstance(value, list):  # defined inside a value dropped after a problem
-            raise self.not_a_mapping(merge_key)
-        sources: list[Built] = []
-        for i, item in enumerate(value):
-            if not isinstance(item, dict):
-                raise self.not_a_mapping(merge_key)
-            size, height = _measure(item)
-            assert locs is not None
-            sources.append((_copy(item), locs.at[i], locs.child(i), size, height))
-        return sources
-
-    def merge_cycle(self, merge_key: Any) -> Stop:
-        return self.stop(merge_key, "yaml-alias", "`<<` merges a mapping into itself (a cycle)")
-
-    def not_a_mapping(self, merge_key: Any) -> Stop:
-        return self.stop(merge_key, "yaml-merge",
-                         "`<<` must refer to a mapping (e.g. `<<: *defaults`)")
-
-    def merge(self, result: dict[str, Any], at: array, children: list[Locs | None] | None,
-              merges: list[tuple[Any, list[Built] | Stop]], depth: int
-              ) -> tuple[list[Locs | None] | None, int, int]:
-        """`<<` fills the keys the mapping does not set itself, in order. A merged key and its
-        value are located where the merged mapping writes them (what is inside the value: at
-        the value). Returns the children's Locs, and the values and levels the merges add."""
-        added_size = added_height = 0
-        for merge_key, sources in merges:
-            if isinstance(sources, Stop):
-                raise sources
-            for value, _, locs, size, height in sources:
-                if depth + 1 + height > MAX_DEPTH:
-                    raise self.too_deep(merge_key)
-                self.count_alias_values(size - 1, merge_key)  # a merge copies every value
-                added_size += size - 1
-                added_height = max(added_height, height + 1)
-                assert locs is not None  # a mapping's
-                for i, (key, item) in enumerate(value.items()):
-                    if key in result:
-                        continue
-                    result[key] = item
-                    at.append(locs.at[2 * i])
-                    at.append(locs.at[2 * i + 1])
-                    if children is not None:
-                        children.append(None)
-        return children, added_size, added_height
 
     # -- lists --
 
@@ -560,8 +291,8 @@ class Builder:
             if kind is ScalarEvent and event.anchor is None and event.tag is None and scalars_fit:
                 text = event.value
                 if event.implicit[0]:
-                    value = plain.get(text, _MISSING)
-                    if value is _MISSING:
+                    value = plain.get(text, MISSING)
+                    if value is MISSING:
                         value = self.plain_value(text, event.start_mark)
                 else:
                     value = text
@@ -584,25 +315,8 @@ class Builder:
             size += value_size
             if value_height + 1 > height:
                 height = value_height + 1
-        return result, _pack(start.start_mark), Locs(at, children), size, height
+        return result, pack(start.start_mark), Locs(at, children), size, height
 
 
-def _measure(value: Any) -> tuple[int, int]:
-    """(values in it, itself included; levels below it)."""
-    if isinstance(value, dict | list):
-        items = value.values() if isinstance(value, dict) else value
-        sizes = [_measure(item) for item in items]
-        return 1 + sum(s for s, _ in sizes), 1 + max((h for _, h in sizes), default=-1)
-    return 1, 0
 
-
-def _copy(value: Any) -> Any:
-    """Each use of an alias gets its own copy of the anchored mapping or list."""
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
-
-
-__all__ = ["MAX_ALIAS_VALUES", "MAX_DEPTH", "Builder", "Locs", "Stop", "unpack"]
+__all__ = ["Builder"]

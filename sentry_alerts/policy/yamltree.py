@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from sentry_alerts.policy.diagnostics import Diagnostic
-from sentry_alerts.policy.yamlevents import Builder, Locs, Stop, unpack
+from sentry_alerts.policy.yamlevents import Builder
+from sentry_alerts.policy.yamlvalues import Locs, Stop, unpack
 
 # The size limit's default, in MB; SENTRY_ALERTS_MAX_POLICY_MB changes it (loader.py). 50,000
 # transactions take about 6 MB, and reading them peaks well under 300 MB of memory.
