@@ -28,7 +28,8 @@ from sentry_alerts.model import (
     same_query,
     transaction_filter,
 )
-from sentry_alerts.policy.checks import MAX_NAME, slug_key
+from sentry_alerts.policy.templates import MAX_NAME
+from sentry_alerts.policy.transaction_spec import slug_key
 
 _AGGREGATE_RE = re.compile(r"^(p50|p75|p90|p95|p99|avg|max)\((span|transaction)\.duration\)$")
 _SLA_RE = re.compile(r"^SLA: (p50|p75|p90|p95|p99|avg|max) < ([0-9.]+) ms for (.*)\.$")

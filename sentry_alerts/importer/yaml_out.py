@@ -23,7 +23,8 @@ import yaml
 
 from sentry_alerts.importer.entries import Entry, Skipped, sort_key
 from sentry_alerts.model import EmailTarget, SlackTarget, Target, format_ms, format_window
-from sentry_alerts.policy.checks import DEFAULT_NAME_TEMPLATE, slug_key
+from sentry_alerts.policy.templates import DEFAULT_NAME_TEMPLATE
+from sentry_alerts.policy.transaction_spec import slug_key
 
 DEFAULTED = ("project", "environment", "window", "owner", "notify")
 _PLAIN = re.compile(r"^[A-Za-z0-9_/][A-Za-z0-9 _./@:+-]*$")

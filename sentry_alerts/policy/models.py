@@ -7,7 +7,6 @@ All models are strict (no "5" -> 5 coercion) and forbid unknown keys.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,92 +21,41 @@ from pydantic import (
     model_validator,
 )
 
-from sentry_alerts.model import STATISTICS, WINDOWS_MINUTES, Statistic, format_window
+from sentry_alerts.model import WINDOWS_MINUTES, Statistic, format_window
 from sentry_alerts.policy.durations import parse_duration_ms, parse_window_minutes
+from sentry_alerts.policy.fields import (
+    KEY_RE,
+    OWNER_PATTERN,
+    SLUG_RE,
+    STATISTIC_KEYS,
+    check_email,
+    check_environment,
+    check_key,
+    check_non_blank,
+    check_owner,
+    check_slack_channel,
+    check_slug,
+)
 from sentry_alerts.policy.load_test_models import (
     LoadTestRequest,
     LoadTestSettings,
     request_problem,
 )
 
-# The SLA/alert statistics are the model's (one list for policy, backends and guides).
-STATISTIC_KEYS: tuple[str, ...] = STATISTICS
-KEY_RE = re.compile(r"^[A-Za-z0-9._-]+$")
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_OWNER_PATTERN = r"^(team:[a-z0-9][a-z0-9_-]*|user:[^@\s]+@[^@\s]+\.[^@\s]+)$"
-
 StatisticName = Statistic
 DatasetName = Literal["auto", "spans", "metrics", "transactions"]
 
 
 def _key(what: str, max_len: int) -> Any:
-    def check(value: str) -> str:
-        if not KEY_RE.fullmatch(value):
-            suggestion = re.sub(r"[^A-Za-z0-9._-]+", "-", value).strip("-") or "my-key"
-            raise ValueError(
-                f"{what} {value!r} may use only letters, digits, `.`, `_` and `-` "
-                f"(it is part of the marker on every alert); e.g. {suggestion!r}"
-            )
-        if len(value) > max_len:
-            raise ValueError(f"{what} is {len(value)} characters long; keep it to {max_len}")
-        return value
-
-    return AfterValidator(check)
+    return AfterValidator(lambda value: check_key(what, max_len, value))
 
 
 def _slug(what: str) -> Any:
-    def check(value: str) -> str:
-        if not SLUG_RE.fullmatch(value):
-            fixed = re.sub(r"[^a-z0-9_-]+", "-", value.strip().lower()).strip("-")
-            hint = f"; did you mean {fixed!r}?" if fixed and fixed != value else ""
-            raise ValueError(
-                f"{what} {value!r} is not a slug: Sentry slugs are lowercase letters, digits, "
-                f"`-` and `_`, as in the URL{hint}"
-            )
-        return value
-
-    return AfterValidator(check)
-
-
-def _check_owner(value: str) -> str:
-    kind, _, name = value.partition(":")
-    if kind == "team" and SLUG_RE.fullmatch(name):
-        return value
-    if kind == "user" and _EMAIL_RE.fullmatch(name):
-        return value
-    raise ValueError(
-        f"owner {value!r} must be `team:<team slug>` or `user:<email>`, "
-        "e.g. team:backend or user:ann@example.com"
-    )
-
-
-def _check_email(value: str) -> str:
-    kind, _, name = value.partition(":")
-    if (kind == "team" and SLUG_RE.fullmatch(name)) or (kind == "user" and _EMAIL_RE.fullmatch(name)):
-        return value
-    raise ValueError(
-        f"email target {value!r} must be `team:<team slug>` or `user:<email>`, "
-        "e.g. {email: team:backend} or {email: user:ann@example.com}"
-    )
-
-
-def _check_environment(value: str) -> str:
-    if not value.strip() or "/" in value or "\n" in value or len(value) > 64:
-        raise ValueError(
-            f"environment {value!r} is not a Sentry environment name (1-64 characters, no `/` "
-            "or line breaks), e.g. production"
-        )
-    return value
+    return AfterValidator(lambda value: check_slug(what, value))
 
 
 def _non_blank(what: str) -> Any:
-    def check(value: str) -> str:
-        if not value.strip():
-            raise ValueError(f"{what} is empty; write a value")
-        return value
-
-    return AfterValidator(check)
+    return AfterValidator(lambda value: check_non_blank(what, value))
 
 
 _DURATION_SCHEMA = {
@@ -133,39 +81,8 @@ PolicyName = Annotated[str, _key("policy name", 64)]
 TransactionKey = Annotated[str, _key("id", 100)]
 ProjectSlug = Annotated[str, _slug("project")]
 OrgSlug = Annotated[str, _slug("organization")]
-Owner = Annotated[str, AfterValidator(_check_owner)]
-EnvironmentName = Annotated[str, AfterValidator(_check_environment)]
-
-
-SLACK_CHANNEL_MAX = 80
-
-
-def _check_slack_channel(value: str) -> str:
-    """Slack's rules for channel names (offline, so `validate` catches what apply would fail
-    on): lowercase letters, digits, `-` and `_`, at most 80 characters. `@user` is a person."""
-    name = value.strip()
-    if name.startswith("@"):
-        return value
-    name = name.lstrip("#")
-    fixed = "-".join(name.lower().split())
-    if any(c.isspace() for c in name):
-        problem = "has a space; Slack channel names have none"
-    elif any(c.isupper() for c in name):
-        problem = "has capital letters; Slack channel names are lowercase"
-    elif len(name) > SLACK_CHANNEL_MAX:
-        return _slack_error(value, f"is {len(name)} characters long; Slack allows "
-                                   f"{SLACK_CHANNEL_MAX}", None)
-    elif not all(c.isalnum() or c in "-_" for c in name):
-        problem = "may only use letters, digits, `-` and `_` (Slack's rule)"
-        fixed = "".join(c if c.isalnum() or c in "-_" else "-" for c in fixed).strip("-")
-    else:
-        return value
-    return _slack_error(value, problem, fixed)
-
-
-def _slack_error(value: str, problem: str, fixed: str | None) -> str:
-    hint = f'; did you mean "#{fixed}"?' if fixed and fixed != value.strip().lstrip("#") else ""
-    raise ValueError(f"Slack channel {value.strip()!r} {problem}{hint}")
+Owner = Annotated[str, AfterValidator(check_owner)]
+EnvironmentName = Annotated[str, AfterValidator(check_environment)]
 
 
 class _Strict(BaseModel):
@@ -173,7 +90,7 @@ class _Strict(BaseModel):
 
 
 class SlackChannel(_Strict):
-    channel: Annotated[str, _non_blank("channel"), AfterValidator(_check_slack_channel)] = Field(
+    channel: Annotated[str, _non_blank("channel"), AfterValidator(check_slack_channel)] = Field(
         description='Channel name, e.g. "#ops-alerts" (or "@user" for a direct message).')
     channel_id: Annotated[str, _non_blank("channel_id")] | None = Field(
         None, description="Slack channel id, e.g. C0123ABC; avoids Sentry's slow name lookup.")
@@ -186,7 +103,7 @@ def _slack_form(value: Any) -> str:
 
 
 SlackValue = Annotated[
-    Annotated[Annotated[str, _non_blank("slack channel"), AfterValidator(_check_slack_channel)],
+    Annotated[Annotated[str, _non_blank("slack channel"), AfterValidator(check_slack_channel)],
               Tag("<text>")]
     | Annotated[SlackChannel, Tag("<mapping>")],
     Discriminator(_slack_form),
@@ -200,9 +117,9 @@ class NotifyTarget(_Strict):
 
     slack: SlackValue | None = Field(
         None, description='Slack channel: "#ops-alerts" or {channel, channel_id, workspace}.')
-    email: Annotated[str, AfterValidator(_check_email)] | None = Field(
+    email: Annotated[str, AfterValidator(check_email)] | None = Field(
         None, description="Email a Sentry team or user: team:<slug> or user:<email>.",
-        json_schema_extra={"pattern": _OWNER_PATTERN})
+        json_schema_extra={"pattern": OWNER_PATTERN})
 
     @model_validator(mode="after")
     def _exactly_one(self) -> NotifyTarget:
@@ -271,7 +188,7 @@ class Defaults(_Strict):
         None, description="Sentry environment; absent or null = all environments.")
     window: Window | None = Field(None, description="Evaluation window (default 5m).")
     owner: Owner | None = Field(None, description="team:<slug> or user:<email>.",
-                                json_schema_extra={"pattern": _OWNER_PATTERN})
+                                json_schema_extra={"pattern": OWNER_PATTERN})
     notify: list[NotifyTarget] | None = Field(
         None, description="Where alerts go: Slack channels and/or email to a team or user.")
     runbook: Annotated[str, _non_blank("runbook")] | None = Field(
