@@ -3,9 +3,10 @@
 Every finding is a Diagnostic with the line:col of the key or value concerned. Each transaction
 is validated on its own, so one broken entry does not hide the findings of the others.
 
-The structure is checked by the pydantic models (models.py), which word every structural error
-(errors_map.py) and validate what is left of a broken transaction (salvage.py). What needs the
-whole transaction, and its AlertSpec, is transaction_spec.py.
+The structure is read by plain.py where it certainly validates, and by the pydantic models
+(models.py) otherwise, which word every structural error (errors_map.py) and validate what is
+left of a broken transaction (salvage.py); pydantic is imported only then (issue 11). What
+needs the whole transaction, and its AlertSpec, is transaction_spec.py.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from sentry_alerts.model import AlertSpec, Target
 from sentry_alerts.policy.diagnostics import Diagnostic, Severity
 from sentry_alerts.policy.durations import suspicious_bare_number
 from sentry_alerts.policy.fields import DATASET_CHOICES
+from sentry_alerts.policy.plain import SETTINGS, read_defaults, read_head, read_transaction
 from sentry_alerts.policy.templates import DEFAULT_NAME_TEMPLATE, MAX_NAME, PLACEHOLDERS
 from sentry_alerts.policy.transaction_spec import build_spec, slug_key
 from sentry_alerts.policy.yamltree import Path, YamlDocument
 
-# The keys a transaction inherits from `defaults` (models.Defaults' fields).
-OVERRIDABLE: tuple[str, ...] = ("project", "environment", "window", "owner", "notify", "runbook",
-                                "name")
+OVERRIDABLE: tuple[str, ...] = SETTINGS  # the keys a transaction inherits from `defaults`
 
 
 @dataclass
@@ -60,7 +60,7 @@ class Checker:
         if severity == "error":
             self.errors += 1
 
-    # -- structure, through pydantic --
+    # -- structure, through pydantic (plain.py declined) --
 
     def validate(self, model_name: str, data: Any, prefix: Path) -> Any:
         return self._validate(model_name, data, prefix, salvaging=False)[0]
@@ -98,6 +98,9 @@ class Checker:
         is reported (the caller reported the errors already)."""
         if data is None:
             return None, True, frozenset()
+        plain = read_defaults(data)
+        if plain is not None:
+            return plain, True, frozenset()
         from pydantic import ValidationError
 
         from sentry_alerts.policy.models import Defaults
@@ -120,7 +123,7 @@ class Checker:
                         f"but this file holds {kind}")
             return self.out
         check_invisible(self, data, ())
-        head = self.validate("PolicyHead", data, ())
+        head = read_head(data) or self.validate("PolicyHead", data, ())
         raw_items = data.get("transactions")
         if head is None:
             # Still check the transactions, so one run shows as much as possible. When the
@@ -154,7 +157,9 @@ class Checker:
             path: Path = ("transactions", i)
             line = lines[i] if i < len(lines) else self.doc.where(path)[0]
             self.check_bare_numbers(item, path)
-            t, dropped = self.validate_salvaging("Transaction", item, path)
+            t, dropped = read_transaction(item), None
+            if t is None:
+                t, dropped = self.validate_salvaging("Transaction", item, path)
             whole = dropped is None
             raw, key = item if isinstance(item, dict) else {}, None
             given = t.id if t is not None else raw.get("id")

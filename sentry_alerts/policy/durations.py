@@ -24,6 +24,19 @@ class DurationError(ValueError):
 
 def parse_duration_ms(value: object) -> float:
     """`750ms` -> 750.0, `1.5s` -> 1500.0, `750` -> 750.0. Must be a finite number above 0."""
+    if type(value) is str:
+        ms = _TEXT_MS.get(value)
+        return ms if ms is not None else _parse_duration_ms(value)
+    return _parse_duration_ms(value)
+
+
+# Each duration text once: a policy repeats `500ms` and `750ms` thousands of times (issue 11).
+# Bounded, for a file of all-different texts; only texts that parse are kept.
+_TEXT_MS: dict[str, float] = {}
+_TEXT_MS_MAX = 4096
+
+
+def _parse_duration_ms(value: object) -> float:
     if isinstance(value, bool) or value is None:
         raise DurationError(f"expected a duration such as 750ms or 1.5s, got {_show(value)}")
     if isinstance(value, int | float):
@@ -42,18 +55,21 @@ def parse_duration_ms(value: object) -> float:
         raise DurationError(f"{_show(value)} is not a finite duration; write e.g. 750ms")
     if ms <= 0:
         raise DurationError(f"thresholds must be above 0 ms, got {_show(value)}; write e.g. 750ms")
+    if isinstance(value, str) and len(_TEXT_MS) < _TEXT_MS_MAX:
+        _TEXT_MS[value] = ms
     return ms
 
 
 BARE_NUMBER_SUSPECT_BELOW = 10.0  # ms: no latency threshold is meant to be this low
+_BARE_NUMBER_RE = re.compile(r"\s*(\d+(\.\d*)?|\.\d+)\s*")
 
 
 def suspicious_bare_number(value: object) -> float | None:
     """The number when a threshold is a bare number (no unit, so milliseconds) under 10:
     `critical: 2` is far more likely 2 seconds than 2 ms. None otherwise."""
-    if isinstance(value, bool):
-        return None
-    unitless = isinstance(value, str) and re.fullmatch(r"\s*(\d+(\.\d*)?|\.\d+)\s*", value)
+    if isinstance(value, bool) or (type(value) is str and value[-1:].isalpha()):
+        return None  # a flag, or a text that ends in a unit (the usual case)
+    unitless = isinstance(value, str) and _BARE_NUMBER_RE.fullmatch(value)
     if not (isinstance(value, int | float) or unitless):
         return None
     number = float(value)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sentry_alerts.errors import PolicyError
+from sentry_alerts.gc_pause import paused_gc
 from sentry_alerts.model import AlertSpec
 from sentry_alerts.policy.checks import check_document
 from sentry_alerts.policy.diagnostics import Diagnostic
@@ -66,6 +67,11 @@ def check_bytes(raw: bytes, filename: str, *, max_bytes: int | None = None) -> C
     """Check a policy's bytes; never raises for anything the file holds. `max_bytes`: the size
     limit (by default `max_policy_bytes()`, which raises PolicyError when it is set wrong)."""
     limit = max_policy_bytes() if max_bytes is None else max_bytes
+    with paused_gc():  # a burst of long-lived objects: see gc_pause.py
+        return _check_bytes(raw, filename, limit)
+
+
+def _check_bytes(raw: bytes, filename: str, limit: int) -> CheckResult:
     content_hash = "sha256:" + hashlib.sha256(raw).hexdigest()
     doc, diagnostics = read_yaml(raw, filename, max_bytes=limit)
     if doc is None:

@@ -3,6 +3,7 @@ checks that need the whole transaction (a project and a statistic to alert on, t
 against each other and the SLA, the window, the runbook, the alert name and its template).
 
 `build_spec` reports through the checker (checks.py), which knows where each value is written.
+A transaction is a pydantic Transaction or its plain reading (plain.py): the same attributes.
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def notify_targets(checker: Checker, items: list[Any]) -> tuple[Target, ...]:
 
 
 def targets(items: list[Any]) -> tuple[Target, ...]:
-    """A notify list (NotifyTarget models) as model Targets."""
+    """A notify list (NotifyTarget models or their plain readings) as model Targets."""
     out: list[Target] = []
     for item in items:
         slack = item.slack
