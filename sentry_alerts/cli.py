@@ -101,14 +101,33 @@ def on_sigterm_raise() -> None:
         signal.signal(signal.SIGTERM, handle)
 
 
-def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
+# Set by main(), the console script; never when the app runs inside another program (tests).
+_in_console_script = False
+
+
+def exit_now(code: int) -> None:
+    """End the process at once, its output flushed. A command that read a large policy or
+    listing holds hundreds of thousands of objects, and freeing them one by one at exit costs
+    a tenth of its run (0.3 s of a 10,000-alert plan; issue 11). Only for commands that leave
+    nothing behind (no file open, no thread, nothing to do at exit): validate and plan."""
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
+
+
+def run_command(fn: Callable[[], int | None], *, verbose: bool = False,
+                leaves_nothing: bool = False) -> None:
     """Run a command body: user-facing errors become `error: ...` and an exit code, never a
     traceback. Retries and Sentry's deprecation notices go to stderr; with `verbose`, each HTTP
-    call too."""
+    call too. `leaves_nothing`: in the console script, the process may end at once (exit_now)."""
     from sentry_alerts.terminal import show_notices
 
     show_notices(verbose=verbose)
     on_sigterm_raise()
+    quick = leaves_nothing and _in_console_script
     try:
         code = fn() or 0
     except Terminated:
@@ -116,6 +135,8 @@ def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
         raise typer.Exit(EXIT_TERMINATED) from None
     except SentryAlertsError as exc:
         typer.echo(f"error: {exc.message}", err=True)
+        if quick:
+            exit_now(exc.exit_code)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:  # before apply sends anything (apply's own Ctrl-C: terminal.py)
         typer.echo("\nerror: interrupted (Ctrl-C); nothing was changed in Sentry.", err=True)
@@ -131,6 +152,8 @@ def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
             "sentry-alerts, not in your policy; please report it with the command you ran. "
             "Set SENTRY_ALERTS_DEBUG=1 to see the traceback.", err=True)
         raise typer.Exit(EXIT_ERROR) from None
+    if quick:
+        exit_now(code)
     raise typer.Exit(code)
 
 
@@ -179,7 +202,7 @@ def validate(
 
         return run_validate(paths, strict=strict, fmt=fmt, out=sys.stdout, backend=backend)
 
-    run_command(body)
+    run_command(body, leaves_nothing=True)
 
 
 @command()
@@ -420,7 +443,7 @@ def plan(
                        "it (or refuses if anything changed since).", err=True)
         return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else 0
 
-    run_command(body, verbose=verbose)
+    run_command(body, verbose=verbose, leaves_nothing=True)
 
 
 @command()
@@ -594,6 +617,9 @@ register_drift(app, run_command)
 
 
 def main() -> None:
+    """The `sentry-alerts` console script."""
+    global _in_console_script
+    _in_console_script = True
     app()
 
 

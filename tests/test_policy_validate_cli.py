@@ -529,3 +529,35 @@ transactions:
     }
     # Nothing guessed from what is broken: the dropped notify is not "no notify target".
     assert "no-notify" not in result.output and "missing-key" not in result.output
+
+
+def test_the_console_script_ends_quickly_with_all_its_output(tmp_path: Path) -> None:
+    """validate (and plan) end the process at once after their output (cli.exit_now: no
+    freeing of a large policy's objects one by one): everything written must still arrive,
+    through a pipe, with the exit code."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("sentry-alerts")
+    if not script.exists():
+        pytest.skip("the sentry-alerts console script is not installed next to this Python")
+    body = "".join(f"  - transaction: GET /api/{i}\n    alert: {{critical: 2, metric: p95}}\n"
+                   for i in range(3000))
+    path = tmp_path / "p.yaml"
+    path.write_text(HEAD + body)  # 3,000 bare-number warnings, about 500 KB of output
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as usual
+
+    def run_script(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(script), *args], capture_output=True, text=True,
+                              check=False, timeout=120, env=env)
+
+    done = run_script("validate", str(path))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 3001 and lines[-1].startswith("ok: checked 1 file, 3000 transactions")
+    as_json = run_script("validate", "--strict", "--format", "json", str(path))
+    assert as_json.returncode == 1
+    assert json.loads(as_json.stdout)["summary"]["warnings"] == 3000
+    missing = run_script("validate", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 1 and "no such file" in missing.stdout
