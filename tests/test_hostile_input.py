@@ -73,6 +73,22 @@ def test_control_bidi_and_zero_width_characters_are_refused(tmp_path, char):
     assert "invisible-character" in out and "U+" in out
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("GET /api/\u202ex", "U+202E"), ("GET /api/\u200bx", "U+200B"),
+    ("GET /api/\u2028x", "U+2028"), ("GET /api/\u00a0x", None), ("GET /api/é x", None)])
+def test_characters_written_as_they_are_are_checked_too(tmp_path, text, found):
+    """Not only escapes: a bidi or zero-width character typed into the file is refused, and
+    a file of ordinary text (accents, a no-break space) is not (the check first looks at the
+    whole file at once: yamltree._printable)."""
+    policy = tmp_path / "hostile.yaml"
+    policy.write_text(POLICY.format(transaction=text), encoding="utf-8")
+    result = cli("validate", str(policy))
+    if found:
+        assert "invisible-character" in one_paragraph(result) and found in result.output
+    else:
+        assert "invisible-character" not in one_paragraph(result, 0)
+
+
 def test_guide_removes_only_pages_it_wrote(tmp_path):
     policy = tmp_path / "hostile.yaml"
     policy.write_text(POLICY.format(transaction="GET /api/a"))

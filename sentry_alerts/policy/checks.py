@@ -52,6 +52,16 @@ class Checker:
         # The Targets of each notify list, by identity: the defaults' list is shared by every
         # transaction that sets none of its own (transaction_spec.notify_targets).
         self.targets_of: dict[int, tuple[list[Any], tuple[Target, ...]]] = {}
+        self._defaults_settings: tuple[Any, dict[str, Any]] | None = None
+
+    def defaults_settings(self, defaults: Any) -> dict[str, Any]:
+        """The settings `defaults` sets, by name (once per document)."""
+        known = self._defaults_settings
+        if known is None or known[0] is not defaults:
+            given = defaults.model_fields_set if defaults is not None else ()
+            known = self._defaults_settings = (
+                defaults, {name: getattr(defaults, name) for name in given})
+        return known[1]
 
     def report(self, path: Path, severity: Severity, code: str, message: str, *,
                key: bool = False) -> None:
@@ -122,7 +132,8 @@ class Checker:
                         f"a policy file is a mapping (`version: 1`, `name: ...`, `transactions: ...`), "
                         f"but this file holds {kind}")
             return self.out
-        check_invisible(self, data, ())
+        if not self.doc.printable:
+            check_invisible(self, data, ())
         head = read_head(data) or self.validate("PolicyHead", data, ())
         raw_items = data.get("transactions")
         if head is None:
@@ -217,8 +228,8 @@ class Checker:
             if not isinstance(values, dict):
                 continue
             for key, value in values.items():
-                if key == "metric":
-                    continue
+                if key == "metric" or (type(value) is str and value[-1:].isalpha()):
+                    continue  # `750ms`: a unit (the usual case, without a call)
                 number = suspicious_bare_number(value)
                 if number is not None:
                     shown = f"{number:g}"

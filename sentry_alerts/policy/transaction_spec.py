@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 DEFAULT_WINDOW_MINUTES = 5
 MIN_SPAN_WINDOW = 5  # Sentry refuses span (EAP) alerts with a window under 5 minutes
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_SETTING_NAMES = frozenset(("project", "environment", "window", "owner", "notify", "runbook",
+                            "name"))
 _URL = re.compile(r"^https?://\S+$")
 
 
@@ -50,14 +52,13 @@ def build_spec(checker: Checker, t: Any, path: Path, line: int, defaults: Any,
     need them are skipped. `key`: its key, when the caller derived it already."""
     errors_before = checker.errors
     given = t.model_fields_set
-    inherited = defaults.model_fields_set if defaults is not None else frozenset()
-
-    def setting(name: str) -> Any:
-        if name in given:
-            return getattr(t, name)
-        if name in inherited:
-            return getattr(defaults, name)
-        return None
+    # The settings in force: the transaction's own over the defaults' (one dict per
+    # transaction rather than a lookup per setting and use).
+    settings = checker.defaults_settings(defaults)
+    own = given & _SETTING_NAMES
+    if own:
+        settings = {**settings, **{name: getattr(t, name) for name in own}}
+    setting = settings.get
 
     def known(name: str) -> bool:
         return name not in unknown and (name in given or name not in checker.unknown_defaults)

@@ -46,6 +46,7 @@ from sentry_alerts.policy.yamlvalues import (
     Scalars,
     Stop,
     copy_value,
+    measure,
     pack,
 )
 
@@ -104,8 +105,7 @@ class Builder(Scalars, MergeKeys, Recovery):
             tag = self.scalar_anchor(event)
             if depth > MAX_DEPTH:
                 raise self.too_deep(event.start_mark)
-            return self.value_of(tag, event.value, event.start_mark), pack(event.start_mark), \
-                None, 1, 0
+            return self.value_of(tag, event.value, event.start_mark), pack(event.start_mark), None
         self.containers_open += 1  # first: skip_to counts on it after a Stop
         is_mapping = kind is MappingStartEvent
         anchor = self.new_anchor(event) if event.anchor is not None else None
@@ -117,7 +117,8 @@ class Builder(Scalars, MergeKeys, Recovery):
             raise self.stop(event.start_mark, "yaml-tag", f"YAML tag {tag} is not supported")
         built = self.mapping(event, depth) if is_mapping else self.sequence(event, depth)
         if anchor is not None:
-            anchor.value, anchor.at, anchor.locs, anchor.size, anchor.height = built
+            anchor.value, anchor.at, anchor.locs = built
+            anchor.size, anchor.height = measure(anchor.value)
             anchor.open = False
         return built
 
@@ -155,10 +156,10 @@ class Builder(Scalars, MergeKeys, Recovery):
         if depth + anchor.height > MAX_DEPTH:
             raise self.too_deep(anchor.mark)
         if anchor.is_scalar:  # a scalar is not counted: it cannot multiply
-            return self.value_of(anchor.tag, anchor.text, anchor.mark), anchor.at, None, 1, 0
+            return self.value_of(anchor.tag, anchor.text, anchor.mark), anchor.at, None
         if merge is None:
             self.count_alias_values(anchor.size, site)
-        return copy_value(anchor.value), anchor.at, anchor.locs, anchor.size, anchor.height
+        return copy_value(anchor.value), anchor.at, anchor.locs
 
     def count_alias_values(self, size: int, site: Any) -> None:
         self.alias_values += size
@@ -200,68 +201,56 @@ class Builder(Scalars, MergeKeys, Recovery):
         result: dict[str, Any] = {}
         at = array("q")
         add = at.append
-        children: list[Locs | None] | None = None
+        children: dict[int, Locs] | None = None  # by item index, for items with insides
         merges: list[tuple[Any, list[Built] | Stop]] = []
-        size, height = 1, 0
         scalars_fit = depth < MAX_DEPTH  # a scalar value at depth + 1 is within the limit
         while True:
             event = get()
             kind = type(event)
-            if kind is MappingEndEvent:
+            if kind is ScalarEvent and event.anchor is None and event.tag is None:
+                key = event.value  # the text as written, whatever it resolves to
+                key_mark = event.start_mark
+                if key == "<<" and event.implicit[0]:  # a plain `<<`: a merge key
+                    merges.append((key_mark, self.merge_sources(get(), depth, key_mark)))
+                    continue
+            elif kind is MappingEndEvent:
                 self.containers_open -= 1
                 break
-            if kind is ScalarEvent and event.anchor is None and event.tag is None \
-                    and event.implicit[0] and event.value != "<<":
-                key, key_mark, is_merge = event.value, event.start_mark, False
             else:
                 key, key_mark, is_merge = self.key(event)
-            if is_merge:
-                merges.append((key_mark, self.merge_sources(get(), depth, key_mark)))
-                continue
-            duplicate = key in result
-            if duplicate:
-                value, value_at, locs, value_size, value_height = self.skipped(depth, key_mark)
-            else:
-                event = get()
-                if type(event) is ScalarEvent and event.anchor is None and event.tag is None \
-                        and scalars_fit:
-                    text = event.value
-                    if event.implicit[0]:
-                        value = plain.get(text, MISSING)
-                        if value is MISSING:
-                            value = self.plain_value(text, event.start_mark)
-                    else:
-                        value = text
-                    mark = event.start_mark
-                    add(key_mark.line << 32 | key_mark.column)
-                    add(mark.line << 32 | mark.column)
-                    result[key] = value
-                    if children is not None:
-                        children.append(None)
-                    size += 1
-                    if not height:
-                        height = 1
+                if is_merge:
+                    merges.append((key_mark, self.merge_sources(get(), depth, key_mark)))
                     continue
-                value, value_at, locs, value_size, value_height = self.node(event, depth + 1,
-                                                                            key_mark)
-            if duplicate:
+            if key in result:
+                self.skipped(depth, key_mark)
                 self.errors.append(self.duplicate_key(key, key_mark, result, at))
                 continue
+            event = get()
+            if type(event) is ScalarEvent and event.anchor is None and event.tag is None \
+                    and scalars_fit:
+                text = event.value
+                if event.implicit[0]:
+                    value = plain.get(text, MISSING)
+                    if value is MISSING:
+                        value = self.plain_value(text, event.start_mark)
+                else:
+                    value = text
+                mark = event.start_mark
+                add(key_mark.line << 32 | key_mark.column)
+                add(mark.line << 32 | mark.column)
+                result[key] = value
+                continue
+            value, value_at, locs = self.node(event, depth + 1, key_mark)
             add(key_mark.line << 32 | key_mark.column)
             add(value_at)
+            if locs is not None:
+                if children is None:
+                    children = {}
+                children[len(result)] = locs
             result[key] = value
-            if locs is not None and children is None:
-                children = [None] * (len(result) - 1)
-            if children is not None:
-                children.append(locs)
-            size += value_size
-            if value_height + 1 > height:
-                height = value_height + 1
         if merges:
-            children, merged_size, merged_height = self.merge(result, at, children, merges, depth)
-            size += merged_size
-            height = max(height, merged_height)
-        return result, pack(start.start_mark), Locs(at, children), size, height
+            self.merge(result, at, merges, depth)
+        return result, pack(start.start_mark), Locs(at, children)
 
     def duplicate_key(self, key: str, mark: Any, result: dict[str, Any], at: array) -> Diagnostic:
         index = next(i for i, name in enumerate(result) if name == key)
@@ -278,8 +267,7 @@ class Builder(Scalars, MergeKeys, Recovery):
         result: list[Any] = []
         at = array("q")
         add = at.append
-        children: list[Locs | None] | None = None
-        size, height = 1, 0
+        children: dict[int, Locs] | None = None
         scalars_fit = depth < MAX_DEPTH
         site = start.start_mark
         while True:
@@ -299,24 +287,15 @@ class Builder(Scalars, MergeKeys, Recovery):
                 mark = event.start_mark
                 add(mark.line << 32 | mark.column)
                 result.append(value)
-                if children is not None:
-                    children.append(None)
-                size += 1
-                if not height:
-                    height = 1
                 continue
-            value, value_at, locs, value_size, value_height = self.node(event, depth + 1, site)
+            value, value_at, locs = self.node(event, depth + 1, site)
             add(value_at)
+            if locs is not None:
+                if children is None:
+                    children = {}
+                children[len(result)] = locs
             result.append(value)
-            if locs is not None and children is None:
-                children = [None] * (len(result) - 1)
-            if children is not None:
-                children.append(locs)
-            size += value_size
-            if value_height + 1 > height:
-                height = value_height + 1
-        return result, pack(start.start_mark), Locs(at, children), size, height
-
+        return result, pack(start.start_mark), Locs(at, children)
 
 
 __all__ = ["Builder"]

@@ -78,8 +78,7 @@ class MergeKeys:
                 if found.open:
                     raise self.merge_cycle(merge_key)
                 if isinstance(found.value, dict) and not found.is_scalar:
-                    sources.append((copy_value(found.value), found.at, found.locs, found.size,
-                                    found.height))
+                    sources.append((copy_value(found.value), found.at, found.locs))
                     continue
             elif kind is ScalarEvent:
                 self.scalar_anchor(item)
@@ -91,9 +90,9 @@ class MergeKeys:
         if anchor is not None:
             at = array("q", [built[1] for built in sources])
             anchor.value = [built[0] for built in sources]
-            anchor.locs = Locs(at, [built[2] for built in sources])
-            anchor.size = 1 + sum(built[3] for built in sources)
-            anchor.height = 1 + max((built[4] for built in sources), default=0)
+            anchor.locs = Locs(at, {i: built[2] for i, built in enumerate(sources)
+                                    if built[2] is not None})
+            anchor.size, anchor.height = measure(anchor.value)
             anchor.open = False
         return sources
 
@@ -105,16 +104,15 @@ class MergeKeys:
             raise self.not_a_mapping(merge_key)
         value, locs = anchor.value, anchor.locs
         if isinstance(value, dict):
-            return [(copy_value(value), anchor.at, locs, anchor.size, anchor.height)]
+            return [(copy_value(value), anchor.at, locs)]
         if not isinstance(value, list):  # defined inside a value dropped after a problem
             raise self.not_a_mapping(merge_key)
         sources: list[Built] = []
         for i, item in enumerate(value):
             if not isinstance(item, dict):
                 raise self.not_a_mapping(merge_key)
-            size, height = measure(item)
             assert locs is not None
-            sources.append((copy_value(item), locs.at[i], locs.child(i), size, height))
+            sources.append((copy_value(item), locs.at[i], locs.child(i)))
         return sources
 
     def merge_cycle(self, merge_key: Any) -> Stop:
@@ -124,22 +122,19 @@ class MergeKeys:
         return self.stop(merge_key, "yaml-merge",
                          "`<<` must refer to a mapping (e.g. `<<: *defaults`)")
 
-    def merge(self, result: dict[str, Any], at: array, children: list[Locs | None] | None,
-              merges: list[tuple[Any, list[Built] | Stop]], depth: int
-              ) -> tuple[list[Locs | None] | None, int, int]:
+    def merge(self, result: dict[str, Any], at: array,
+              merges: list[tuple[Any, list[Built] | Stop]], depth: int) -> None:
         """`<<` fills the keys the mapping does not set itself, in order. A merged key and its
         value are located where the merged mapping writes them (what is inside the value: at
-        the value). Returns the children's Locs, and the values and levels the merges add."""
-        added_size = added_height = 0
+        the value, as it has no Locs of its own here)."""
         for merge_key, sources in merges:
             if isinstance(sources, Stop):
                 raise sources
-            for value, _, locs, size, height in sources:
+            for value, _, locs in sources:
+                size, height = measure(value)
                 if depth + 1 + height > MAX_DEPTH:
                     raise self.too_deep(merge_key)
                 self.count_alias_values(size - 1, merge_key)  # a merge copies every value
-                added_size += size - 1
-                added_height = max(added_height, height + 1)
                 assert locs is not None  # a mapping's
                 for i, (key, item) in enumerate(value.items()):
                     if key in result:
@@ -147,10 +142,6 @@ class MergeKeys:
                     result[key] = item
                     at.append(locs.at[2 * i])
                     at.append(locs.at[2 * i + 1])
-                    if children is not None:
-                        children.append(None)
-        return children, added_size, added_height
-
 
 
 class Recovery:
@@ -191,7 +182,7 @@ class Recovery:
                 raise ComposerError("expected a single document in the stream", None,
                                     "but found another document", event.start_mark)
 
-    def skipped(self, depth: int, key_mark: Any) -> Built:
+    def skipped(self, depth: int, key_mark: Any) -> None:
         """The value of a repeated key, read and dropped: the first value is kept, and what is
         inside the dropped one (its problems, its aliases) does not count."""
         errors, alias_values, level = len(self.errors), self.alias_values, self.containers_open
@@ -204,7 +195,6 @@ class Recovery:
                 anchor.open = False
         del self.errors[errors:]
         self.alias_values = alias_values
-        return None, 0, None, 0, 0
 
     def skip_to(self, level: int) -> None:
         """Read events until the containers opened after `level` are closed again."""
@@ -217,10 +207,10 @@ class Recovery:
                 self.containers_open -= 1
             elif kind is AliasEvent and event.anchor not in self.anchors:
                 raise ComposerError(None, None, "found undefined alias", event.start_mark)
-            name = getattr(event, "anchor", None) if kind is not AliasEvent else None
-            if name is not None:
-                anchor = self.new_anchor(event)  # defined in dropped text: usable, empty
-                anchor.open = False
+            if kind is ScalarEvent and event.anchor is not None:
+                self.scalar_anchor(event)  # defined in dropped text: still usable
+            elif kind is not AliasEvent and getattr(event, "anchor", None) is not None:
+                self.new_anchor(event).open = False  # a mapping or list: usable, empty
 
 
 __all__ = ["MergeKeys", "Recovery"]

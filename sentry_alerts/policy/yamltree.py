@@ -30,12 +30,16 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlDocument:
-    """A document's values (`data`) and where each key and value is written (`where`)."""
+    """A document's values (`data`) and where each key and value is written (`where`).
+    `printable`: the file holds no character a value could hide text with (controls, bidi,
+    zero-width; tabs and line breaks aside) and no escape that could write one."""
 
-    def __init__(self, data: Any, root: int = 0, locs: Locs | None = None) -> None:
+    def __init__(self, data: Any, root: int = 0, locs: Locs | None = None, *,
+                 printable: bool = False) -> None:
         self.data = data
         self._root = root  # the packed location of the root value
         self._locs = locs
+        self.printable = printable
 
     def where(self, path: Path, *, key: bool = False) -> Loc:
         """The location of `path` (its key when `key`), or of its nearest known ancestor."""
@@ -142,8 +146,22 @@ def read_yaml(raw: bytes, filename: str, *, max_bytes: int = MAX_BYTES
             1, 1, "empty-file",
             "the file is empty; a policy needs at least `version: 1`, `name:` and `transactions:`",
         )
-    data, at, locs, _, _ = root
-    return YamlDocument(data, at, locs), builder.errors
+    data, at, locs = root
+    return YamlDocument(data, at, locs, printable=_printable(text)), builder.errors
+
+
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(text: str) -> bool:
+    """No control, format (bidi, zero-width) or separator character but tabs and line breaks,
+    and no `\\` (a quoted value's escape can write any character): then no value holds one,
+    and checks.check_invisible need not look (one pass in C instead of one per value)."""
+    if "\\" in text:
+        return False
+    if text.isascii():
+        return _ASCII_CONTROL.search(text) is None
+    return text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()
 
 
 def too_large(size: int | None, limit: int) -> str:

@@ -47,13 +47,13 @@ class Locs:
 
     __slots__ = ("at", "children")
 
-    def __init__(self, at: array, children: list[Locs | None] | None) -> None:
+    def __init__(self, at: array, children: dict[int, Locs] | None) -> None:
         self.at = at
         self.children = children
 
     def child(self, index: int) -> Locs | None:
         children = self.children
-        return children[index] if children is not None and index < len(children) else None
+        return children.get(index) if children is not None else None
 
 
 class Stop(Exception):
@@ -83,8 +83,8 @@ class Anchor:
         self.height = 0  # levels of nesting below it
 
 
-# A built value: (value, packed location, its Locs, values in it, levels below it).
-Built = tuple[Any, int, "Locs | None", int, int]
+# A built value: (value, its packed location, its Locs).
+Built = tuple[Any, int, "Locs | None"]
 
 
 class Scalars:
