@@ -50,6 +50,7 @@ from sentry_alerts.sentry.unmodelled import (
     only_if,
     skipped_actions,
     workflow_actions,
+    workflow_unmodelled,
 )
 
 PRIORITY_HIGH, PRIORITY_MEDIUM, PRIORITY_RESOLVED = 75, 50, 0
@@ -155,10 +156,19 @@ class MonitorsBackend:
                                         if isinstance(d, dict))
         alerts = []
         learned: set[tuple[Target, ...]] = set()  # most alerts share their targets
+        notes: dict[int, tuple[dict, list[str]]] = {}  # by workflow: see parse's notes_of
+
+        def notes_of(raw: dict) -> list[str]:
+            known = notes.get(id(raw))
+            if known is None or known[0] is not raw:
+                known = notes[id(raw)] = (raw, workflow_unmodelled(raw, self._target_from_action))
+            return known[1]
+
         for detector in detectors:
             if not isinstance(detector, dict) or detector.get("type") != "metric_issue":
                 continue
-            alert = self.parse(detector, by_detector.get(str(detector.get("id")), []))
+            alert = self.parse(detector, by_detector.get(str(detector.get("id")), []),
+                               notes_of=notes_of)
             if alert.targets not in learned:
                 learned.add(alert.targets)
                 self.channels.learn(alert.targets)
@@ -234,7 +244,11 @@ class MonitorsBackend:
                     self._workflows[key] = wf
 
     def parse(self, detector: dict[str, Any],
-              linked: list[tuple[dict, tuple[Target, ...], str | None]]) -> Alert:
+              linked: list[tuple[dict, tuple[Target, ...], str | None]],
+              notes_of: Callable[[dict], list[str]] | None = None) -> Alert:
+        """The neutral Alert of a monitor and the workflows linked to it. `notes_of`: what each
+        workflow holds beyond its targets (unmodelled.workflow_unmodelled), remembered by the
+        listing: one workflow linked to 10,000 monitors is read once, not once per monitor."""
         description = detector.get("description") or ""
         marker = model.Marker.find(description)
         source = (detector.get("dataSources") or [{}])[0] or {}
@@ -325,7 +339,8 @@ class MonitorsBackend:
                                                        or []]} for w in replaced},
                              alert_rule_id=detector.get("alertRuleId"),
                              unmodelled=detector_unmodelled(detector, [w[0] for w in shown],
-                                                            self._target_from_action))},
+                                                            self._target_from_action,
+                                                            notes_of))},
         )
 
     # -- desired --

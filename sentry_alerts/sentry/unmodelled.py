@@ -85,8 +85,12 @@ def rule_unmodelled(rule: dict[str, Any], target_of: TargetOf) -> list[str]:
 
 
 def detector_unmodelled(detector: dict[str, Any], workflows: Iterable[dict[str, Any]],
-                        target_of: TargetOf) -> list[str]:
-    """A metric monitor and the alerts (workflows, as Sentry lists them) that notify for it."""
+                        target_of: TargetOf,
+                        notes_of: Callable[[dict[str, Any]], list[str]] | None = None
+                        ) -> list[str]:
+    """A metric monitor and the alerts (workflows, as Sentry lists them) that notify for it.
+    `notes_of`: `workflow_unmodelled` with this `target_of`, remembered per workflow (a listing
+    links one workflow to thousands of monitors)."""
     config = detector.get("config") or {}
     seconds = number(config.get("comparisonDelta"))  # seconds here, minutes in legacy rules
     out = _detection(config.get("detectionType"), seconds / 60 if seconds else None)
@@ -103,17 +107,24 @@ def detector_unmodelled(detector: dict[str, Any], workflows: Iterable[dict[str, 
         elif result not in (75, 50, 0):
             out.append(f"a condition with the result {c.get('conditionResult')!r}")
     for raw in workflows:
-        name = str(raw.get("name") or raw.get("id"))
-        if raw.get("enabled") is False:
-            out.append(f"its alert (workflow) {name!r} is turned off")
-        out += skipped_actions(workflow_actions(raw), target_of)
-        filters = [f for f in raw.get("actionFilters") or [] if isinstance(f, dict)]
-        sets = {frozenset(target_key(t) for t in map(target_of, f.get("actions") or []) if t)
-                for f in filters}
-        if len(sets) > 1:
-            out.append(f"its alert (workflow) {name!r} notifies other targets at other "
-                       "priorities")
+        out += notes_of(raw) if notes_of is not None else workflow_unmodelled(raw, target_of)
     return list(dict.fromkeys(out))
+
+
+def workflow_unmodelled(raw: dict[str, Any], target_of: TargetOf) -> list[str]:
+    """What an alert (workflow) that notifies for a monitor holds beyond its targets."""
+    out: list[str] = []
+    name = str(raw.get("name") or raw.get("id"))
+    if raw.get("enabled") is False:
+        out.append(f"its alert (workflow) {name!r} is turned off")
+    out += skipped_actions(workflow_actions(raw), target_of)
+    filters = [f for f in raw.get("actionFilters") or [] if isinstance(f, dict)]
+    sets = {frozenset(target_key(t) for t in map(target_of, f.get("actions") or []) if t)
+            for f in filters}
+    if len(sets) > 1:
+        out.append(f"its alert (workflow) {name!r} notifies other targets at other "
+                   "priorities")
+    return out
 
 
 def only_if(**values: Any) -> dict[str, Any]:
@@ -122,4 +133,5 @@ def only_if(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v}
 
 
-__all__ = ["detector_unmodelled", "only_if", "rule_unmodelled", "skipped_actions", "workflow_actions"]
+__all__ = ["detector_unmodelled", "only_if", "rule_unmodelled", "skipped_actions", "workflow_actions",
+           "workflow_unmodelled"]
