@@ -271,3 +271,22 @@ def test_another_filter_is_a_change(typed):
     desired = want("cart", "/api/cart")
     [change] = diff_alerts(POLICY, [desired], [live_copy(desired, "7", query=typed)])
     assert change.action == "update" and [f.field for f in change.fields] == ["query"]
+
+
+def test_construct_makes_the_same_frozen_dataclass_as_its_init():
+    """model.construct skips the generated __init__ of Alert and AlertSpec (issue 11: 5 µs
+    each, 20,000 times in a plan of 10,000): the objects must be equal, hash alike, and fill
+    the defaults (a fresh `extra` each)."""
+    from sentry_alerts.model import Alert, AlertSpec, Marker, SlackTarget, construct
+
+    given = dict(name="n", project="p", environment=None, dataset="spans", aggregate="a",
+                 query="q", window_minutes=5, critical_ms=750.0, warning_ms=None,
+                 resolve_ms=None, targets=(SlackTarget("#ops"),), owner=None, description="d",
+                 marker=Marker("pol", "k"))
+    made, init = construct(Alert, **given), Alert(**given)
+    assert made == init and vars(made) == vars(init) and made.extra == {}
+    assert made.extra is not construct(Alert, **given).extra
+    spec = dict(policy="pol", key="k", name="n", project="p", transaction="GET /a",
+                statistic="p95", window_minutes=5, critical_ms=750.0, source=("f", 3))
+    assert vars(construct(AlertSpec, **spec)) == vars(AlertSpec(**spec))
+    assert hash(construct(AlertSpec, **spec)) == hash(AlertSpec(**spec))

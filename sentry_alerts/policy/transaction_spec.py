@@ -16,6 +16,7 @@ from sentry_alerts.model import (
     EmailTarget,
     SlackTarget,
     Target,
+    construct,
     format_ms,
     format_window,
     sort_targets,
@@ -123,7 +124,8 @@ def build_spec(checker: Checker, t: Any, path: Path, line: int, defaults: Any,
         return None
     if name is None:
         return None
-    return AlertSpec(
+    return construct(  # AlertSpec(...) without its __init__: one per transaction
+        AlertSpec,
         policy=policy_name,
         key=key,
         name=name,
