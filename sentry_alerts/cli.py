@@ -7,7 +7,6 @@ so that `sentry-alerts --help` starts fast (cli_help.py says how help stays fast
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,8 +15,10 @@ from typing import Annotated, TypeVar
 import typer
 
 from sentry_alerts import __version__
+from sentry_alerts import command as command_module
 from sentry_alerts.cli_help import EPILOG, PlainCommand, PlainGroup
 from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt, check_backend
+from sentry_alerts.command import run_body
 from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, AuthError, SentryAlertsError
 
 app = typer.Typer(
@@ -82,95 +83,19 @@ OrgOpt = Annotated[
 DEFAULT_URL = "https://sentry.io/"
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM outside apply's orderly stop (terminal.StopOnCtrlC handles it there)."""
-
-
-EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
-
-
-def on_sigterm_raise() -> None:
-    """SIGTERM says so and exits 143 instead of ending the process silently."""
-    import signal
-    import threading
-
-    def handle(signum: int, frame: object) -> None:
-        raise Terminated()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, handle)
-
-
-# Set by main(), the console script; never when the app runs inside another program (tests).
-_in_console_script = False
-
-
-def exit_now(code: int) -> None:
-    """End the process at once, its output flushed. A command that read a large policy or
-    listing holds hundreds of thousands of objects, and freeing them one by one at exit costs
-    a tenth of its run (0.3 s of a 10,000-alert plan; issue 11). Only for commands that leave
-    nothing behind (no file open, no thread, nothing to do at exit): validate and plan."""
-    import contextlib
-
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
-            stream.flush()
-    os._exit(code)
+def _echo_error(message: str) -> None:
+    typer.echo(message, err=True)
 
 
 def run_command(fn: Callable[[], int | None], *, verbose: bool = False,
                 leaves_nothing: bool = False) -> None:
-    """Run a command body: user-facing errors become `error: ...` and an exit code, never a
-    traceback. Retries and Sentry's deprecation notices go to stderr; with `verbose`, each HTTP
-    call too. `leaves_nothing`: in the console script, the process may end at once (exit_now)."""
-    from sentry_alerts.terminal import show_notices
-
-    show_notices(verbose=verbose)
-    on_sigterm_raise()
-    quick = leaves_nothing and _in_console_script
-    try:
-        code = fn() or 0
-    except Terminated:
-        typer.echo("\nerror: terminated (SIGTERM); nothing was changed in Sentry.", err=True)
-        raise typer.Exit(EXIT_TERMINATED) from None
-    except SentryAlertsError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        if quick:
-            exit_now(exc.exit_code)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:  # before apply sends anything (apply's own Ctrl-C: terminal.py)
-        typer.echo("\nerror: interrupted (Ctrl-C); nothing was changed in Sentry.", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    except (typer.Exit, typer.Abort, SystemExit):
-        raise
-    except Exception as exc:  # a bug of ours: still one paragraph, never a traceback
-        if os.environ.get("SENTRY_ALERTS_DEBUG"):
-            raise
-        detail = scrub_secrets(f"{type(exc).__name__}: {exc}")
-        typer.echo(
-            f"error: sentry-alerts failed unexpectedly ({detail}). This is a bug in "
-            "sentry-alerts, not in your policy; please report it with the command you ran. "
-            "Set SENTRY_ALERTS_DEBUG=1 to see the traceback.", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
-    if quick:
-        exit_now(code)
+    """Run a command body (command.run_body): user-facing errors become `error: ...` and an
+    exit code, never a traceback. Retries and Sentry's deprecation notices go to stderr; with
+    `verbose`, each HTTP call too. `leaves_nothing`: in the console script, the process may end
+    at once (command.exit_now)."""
+    code = run_body(fn, echo=_echo_error, verbose=verbose, leaves_nothing=leaves_nothing,
+                    passthrough=(typer.Exit, typer.Abort))
     raise typer.Exit(code)
-
-
-_TOKEN_RE = re.compile(r"sntry[a-z]_[A-Za-z0-9_=+/.-]+|(?i:bearer)\s+\S+")
-
-
-def scrub_secrets(text: str) -> str:
-    """Remove anything that looks like a Sentry token, and the configured token itself."""
-    token = os.environ.get("SENTRY_AUTH_TOKEN")
-    if token and len(token) >= 4:
-        text = text.replace(token, "<token>")
-    for i, arg in enumerate(sys.argv):
-        value = arg.split("=", 1)[1] if arg.startswith("--token=") else (
-            sys.argv[i + 1] if arg == "--token" and i + 1 < len(sys.argv) else None)
-        if value and len(value) >= 4:
-            text = text.replace(value, "<token>")
-    return _TOKEN_RE.sub("<token>", text)
 
 
 @command()
@@ -192,15 +117,9 @@ def validate(
     """
 
     def body() -> int:
-        from sentry_alerts.policy.validate import run_validate
+        from sentry_alerts.policy.validate import validate_command
 
-        for path in paths:  # `--strict true`: the value a flag does not take became a path
-            if str(path).lower() in ("true", "false", "yes", "no") and not path.exists():
-                raise SentryAlertsError(
-                    f"{str(path)!r} is not a policy file: flags such as --strict take no value. "
-                    "Write `sentry-alerts validate --strict PATH`.")
-
-        return run_validate(paths, strict=strict, fmt=fmt, out=sys.stdout, backend=backend)
+        return validate_command(paths, strict=strict, fmt=fmt, backend=backend, out=sys.stdout)
 
     run_command(body, leaves_nothing=True)
 
@@ -617,9 +536,9 @@ register_drift(app, run_command)
 
 
 def main() -> None:
-    """The `sentry-alerts` console script."""
-    global _in_console_script
-    _in_console_script = True
+    """The command line through typer (console.main, the console script, comes here for all
+    but a plain `validate`)."""
+    command_module.in_console_script = True
     app()
 
 

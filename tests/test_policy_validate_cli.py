@@ -532,7 +532,7 @@ transactions:
 
 
 def test_the_console_script_ends_quickly_with_all_its_output(tmp_path: Path) -> None:
-    """validate (and plan) end the process at once after their output (cli.exit_now: no
+    """validate (and plan) end the process at once after their output (command.exit_now: no
     freeing of a large policy's objects one by one): everything written must still arrive,
     through a pipe, with the exit code."""
     import os

@@ -79,6 +79,18 @@ def run_validate(paths: Iterable[str | Path], *, strict: bool = False, fmt: str 
     return EXIT_ERROR if failed else EXIT_OK
 
 
+def validate_command(paths: list[Path], *, strict: bool, fmt: str, backend: str,
+                     out: TextIO) -> int:
+    """The `validate` command's body (cli.py and console.py run it): run_validate, after
+    refusing a path that is a flag's value (`--strict true`)."""
+    for path in paths:
+        if str(path).lower() in ("true", "false", "yes", "no") and not path.exists():
+            raise SentryAlertsError(
+                f"{str(path)!r} is not a policy file: flags such as --strict take no value. "
+                "Write `sentry-alerts validate --strict PATH`.")
+    return run_validate(paths, strict=strict, fmt=fmt, out=out, backend=backend)
+
+
 def for_backend(result: CheckResult, backend: str) -> CheckResult:
     """The findings as the given backend sees them: on alert-rules, `no-notify` is an error."""
     if backend != "alert-rules":
