@@ -1,3 +1,3 @@
-from sentry_alerts.cli import main
+from sentry_alerts.console import main
 
 main()
