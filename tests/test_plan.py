@@ -271,3 +271,14 @@ def test_another_filter_is_a_change(typed):
     desired = want("cart", "/api/cart")
     [change] = diff_alerts(POLICY, [desired], [live_copy(desired, "7", query=typed)])
     assert change.action == "update" and [f.field for f in change.fields] == ["query"]
+
+
+def test_a_wildcard_typed_in_sentry_is_not_the_transaction_with_a_star():
+    """`*` unescaped is Sentry's wildcard; sentry-alerts writes `\\*`, the literal star."""
+    desired = want("items", "GET /api/*/items")
+    assert desired.query.endswith('transaction:"GET /api/\\*/items"')
+    [same] = diff_alerts(POLICY, [desired], [live_copy(desired, "7")])
+    assert same.action == "unchanged"
+    wildcard = 'is_transaction:true transaction:"GET /api/*/items"'
+    [change] = diff_alerts(POLICY, [desired], [live_copy(desired, "7", query=wildcard)])
+    assert change.action == "update" and [f.field for f in change.fields] == ["query"]

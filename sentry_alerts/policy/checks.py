@@ -35,6 +35,7 @@ from sentry_alerts.policy.models import (
     Transaction,
 )
 from sentry_alerts.policy.salvage import salvage
+from sentry_alerts.policy.text_fields import check_text_fields
 from sentry_alerts.policy.yamltree import Path, YamlDocument
 
 # The transaction and the statistic, not the threshold: a name that holds the threshold changes
@@ -124,6 +125,7 @@ class _Checker:
                         f"but this file holds {kind}")
             return self.out
         check_invisible(self, data, ())
+        check_text_fields(self, data)  # what each free-text field may hold
         head = self.validate(PolicyHead, data, ())
         raw_items = data.get("transactions")
         if head is None:
