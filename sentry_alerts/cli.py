@@ -19,6 +19,7 @@ from sentry_alerts import __version__
 from sentry_alerts.cli_help import EPILOG, PlainCommand, PlainGroup
 from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt, check_backend
 from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, AuthError, SentryAlertsError
+from sentry_alerts.visible_text import visible
 
 app = typer.Typer(
     name="sentry-alerts",
@@ -105,8 +106,8 @@ def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
     except Terminated:
         typer.echo("\nerror: terminated (SIGTERM); nothing was changed in Sentry.", err=True)
         raise typer.Exit(EXIT_TERMINATED) from None
-    except SentryAlertsError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+    except SentryAlertsError as exc:  # Sentry's words may hold control characters: shown
+        typer.echo(f"error: {visible(exc.message, lines=True)}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:  # before apply sends anything (apply's own Ctrl-C: terminal.py)
         typer.echo("\nerror: interrupted (Ctrl-C); nothing was changed in Sentry.", err=True)

@@ -17,6 +17,8 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sentry_alerts.visible_text import visible
+
 if TYPE_CHECKING:
     from sentry_alerts.apply import ApplyResult, Outcome
     from sentry_alerts.plan import Plan
@@ -30,7 +32,7 @@ class _StderrNotices(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = record.getMessage()
+            text = visible(record.getMessage(), lines=True)  # Sentry's words, shown safely
             if record.levelno >= logging.WARNING:
                 text = "warning: " + text
             stream = sys.stderr

@@ -24,6 +24,7 @@ from sentry_alerts.guide.markdown import code, fenced, text
 from sentry_alerts.model import Alert
 from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
 from sentry_alerts.render import kept_counts, plural
+from sentry_alerts.visible_text import visible
 
 MARKER_PREFIX = "<!-- sentry-alerts-plan:"
 # A value longer than this, or over several lines, is folded in <details> instead of a cell.
@@ -57,7 +58,7 @@ def _text(value: str) -> str:
 
 def _html(value: str) -> str:
     """Text inside raw HTML (`<summary>`), where Markdown escapes would show as backslashes."""
-    return html.escape(value.replace("\r", " ").replace("\n", " "))
+    return html.escape(visible(value.replace("\r", " ").replace("\n", " ")))
 
 
 def _code(value: str) -> str:
