@@ -18,7 +18,13 @@ import typer
 from sentry_alerts import __version__
 from sentry_alerts.cli_help import EPILOG, PlainCommand, PlainGroup
 from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt, check_backend
-from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, AuthError, SentryAlertsError
+from sentry_alerts.errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    AuthError,
+    SentryAlertsError,
+)
 from sentry_alerts.visible_text import visible
 
 app = typer.Typer(
@@ -76,9 +82,6 @@ DEFAULT_URL = "https://sentry.io/"
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM outside apply's orderly stop (terminal.StopOnCtrlC handles it there)."""
-
-
-EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
 
 
 def on_sigterm_raise() -> None:
@@ -515,8 +518,8 @@ def apply(
             result = apply_and_report(the_plan, backend_, out=sys.stdout, err=sys.stderr,
                                       parallelism=parallelism, color=_colour(),
                                       stop=ctrl_c.event)
-        if result.interrupted:
-            return EXIT_INTERRUPTED
+        if result.interrupted:  # 130 after Ctrl-C, 143 after SIGTERM
+            return ctrl_c.exit_code
         if backend_.denied and not no_fallback:
             return guide_for_refused_writes(planned, result, backend_, guide_dir=guide_dir,
                                             policy_path=policy_path)
