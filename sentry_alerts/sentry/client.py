@@ -37,6 +37,7 @@ import urllib3
 from sentry_alerts import __version__
 from sentry_alerts.errors import AuthError, SentryAlertsError, SentryAPIError
 from sentry_alerts.sentry.deadline import Deadline, DeadlineError, capped_reset, server_skew
+from sentry_alerts.sentry.listing import page_of
 
 log = logging.getLogger("sentry_alerts.sentry")
 
@@ -510,7 +511,7 @@ class SentryClient:
                 raise SentryAPIError(
                     f"Sentry answered GET {path} with something that is not a list; check that "
                     "--url points at Sentry's API.", status=resp.status, call=f"GET {path}")
-            yield body
+            yield page_of(body, resp.headers)  # with X-Hits: listing.PageChecks compares them
             nxt = resp.links.get("next")
             # Sentry marks an empty next page with results="false"; without that attribute
             # (a proxy rewrote the header), a full page means there may be more.
