@@ -73,6 +73,11 @@ class Terminal:
         self.seen += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
         return bool(chunk)
 
+    def type(self, text: str) -> None:
+        """Type `text` (e.g. "yes\n" at the confirmation), a moment after the prompt appeared."""
+        time.sleep(0.2)
+        os.write(self.master, text.encode())
+
     def ctrl_c(self) -> None:
         # As a person would, a moment after the text appeared: a 0x03 written the instant a
         # prompt is printed can be lost by the pseudo-terminal (seen about 1 in 2 times here).
