@@ -26,6 +26,7 @@ from sentry_alerts.emulator.core import (
     not_found,
 )
 from sentry_alerts.emulator.migration import dual_delete, migrate_rules
+from sentry_alerts.emulator.slack_lookup_faults import schedule_lookup
 from sentry_alerts.emulator.state import Organization, SlackTask
 
 GET_SCOPES = {"org:read", "org:write", "org:admin", "alerts:read"}
@@ -764,7 +765,8 @@ def _start_task(emu: Any, o: Organization, req: Request, clean: dict[str, Any],
     task = SlackTask(uuid.uuid4().hex, o.slug, clean["projects"][0])
     emu.state.tasks[task.uuid] = task
     user_id = req.user_id
-    emu.later(emu.slack_task_delay, lambda: _finish_task(emu, o, task, clean, rule_id, user_id))
+    schedule_lookup(emu, req, task, lambda: _finish_task(emu, o, task, clean, rule_id, user_id),
+                    failure=SLACK_FAILED_MESSAGE)  # or a fault: slack_lookup_faults.py
     return Response(202, {"uuid": task.uuid})
 
 
