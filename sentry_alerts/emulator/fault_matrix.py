@@ -34,6 +34,7 @@ from sentry_alerts.emulator.fault_matrix_events import (
     dies_after_the_first_write,
     edit_by_hand,
     hand_edit_survives,
+    lists_fail_after_the_first_write,
 )
 from sentry_alerts.errors import SentryAlertsError
 
@@ -111,9 +112,11 @@ FAULTS: dict[str, MatrixFault] = {
         lambda emu, route, lst: emu.faults.failing_page(1, route=lst, times=None)),
     "Sentry down": MatrixFault(
         lambda emu, route, lst: emu.faults.error_burst(10_000, status=503)),
-    "lost answer + failing page": MatrixFault(lambda emu, route, lst: (
-        emu.faults.drop_after_commit(1, route=route),
-        emu.faults.failing_page(1, route=lst, times=None))),
+    # The plan lists fine; the first change's answer is lost, and from then on every listing
+    # (the lookup before sending it again, the check afterwards) fails.
+    "lost answer + failing page": MatrixFault(
+        lambda emu, route, lst: emu.faults.drop_after_commit(1, route=route),
+        during=lists_fail_after_the_first_write),
     "Sentry dies mid-apply": MatrixFault(during=dies_after_the_first_write),
     "Slack lookup fails": MatrixFault(
         lambda emu, route, lst: emu.faults.slack_lookup_fails(None, route="alert_rules.*"),

@@ -1,6 +1,7 @@
 """What happens to Sentry between plan and apply, or during apply, in the fault matrix
-(fault_matrix.py): a person's edit or deletion in Sentry's UI, and Sentry dying after the
-first change was sent. Each works on the emulator the cell runs against."""
+(fault_matrix.py): a person's edit or deletion in Sentry's UI, Sentry dying after the first
+change was sent, and listings failing from the first change on. Each works on the emulator
+the cell runs against."""
 
 from __future__ import annotations
 
@@ -89,5 +90,21 @@ def dies_after_the_first_write(emu: Any, planned: Any, seen: dict[str, Any]) -> 
     planned.connection.client.on_request = on_request
 
 
+def lists_fail_after_the_first_write(emu: Any, planned: Any, seen: dict[str, Any]) -> None:
+    """From the first change apply sends (whose answer the cell also loses) on, every listing
+    of alerts fails: the checks that follow a lost answer (is it there? was it deleted?) have
+    nothing to go on."""
+    route = "detectors.list" if planned.plan.backend == "monitors" else "alert_rules.list"
+    armed = threading.Event()
+
+    def on_request(method: str, path: str, body: Any) -> None:
+        if method != "GET" and not armed.is_set():
+            armed.set()
+            emu.faults.failing_page(1, route=route, times=None)
+            seen["lists fail"] = True
+
+    planned.connection.client.on_request = on_request
+
+
 __all__ = ["delete_by_hand", "dies_after_the_first_write", "edit_by_hand",
-           "hand_edit_survives"]
+           "hand_edit_survives", "lists_fail_after_the_first_write"]
