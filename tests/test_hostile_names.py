@@ -130,6 +130,7 @@ def check_markdown(markdown: str, *, allowed_html: tuple[str, ...]) -> str:
     return html
 
 
+@pytest.mark.parametrize("world", [COMBOS[0]], indirect=True, ids=["monitors"])  # one is enough
 def test_the_pr_comment_cannot_be_broken_out_of(world):
     emu, path, cli = world
     path.write_text(policy(NAMES[4:]))  # the Markdown and HTML names exist and are updated
@@ -176,6 +177,7 @@ def test_keys_that_differ_only_in_case_never_share_a_guide_page(tmp_path):
     assert not (tmp_path / "g" / "alerts").exists()
 
 
+@pytest.mark.parametrize("world", [COMBOS[1]], indirect=True, ids=["alert-rules"])
 def test_control_characters_from_sentry_are_shown_not_obeyed(world):
     emu, path, cli = world
     path.write_text(policy(NAMES[:1]))

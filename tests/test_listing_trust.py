@@ -225,9 +225,9 @@ def _bystanders(emu, template: dict, count: int) -> list[int]:
 
 def _during_the_listing(emu, event) -> threading.Thread:
     """Run `event()` once, after the first page of the alert rules list was answered and
-    before the second is read (every list page is slowed down by 0.3 s to make room). The
+    before the second is read (every list page is slowed down by 0.15 s to make room). The
     first answered GET of the list is the backend probe (one item), the second the page."""
-    emu.faults.latency(0.3, route="alert_rules.list", times=None)
+    emu.faults.latency(0.15, route="alert_rules.list", times=None)
 
     def watch() -> None:
         deadline = time.monotonic() + 20
