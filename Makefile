@@ -36,7 +36,7 @@ lint: dev
 bench: dev
 	$(BIN)/python benchmarks/run.py
 
-# The fault matrix in docs/reliability.md (every fault x operation x backend; ~3 minutes).
+# The fault matrix in docs/reliability.md (every fault x operation x backend; ~2 minutes).
 reliability: dev
 	$(BIN)/python -m sentry_alerts.emulator.fault_matrix --write docs/reliability.md
 

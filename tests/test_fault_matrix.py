@@ -1,6 +1,6 @@
 """The fault matrix in the suite (issue 12; docs/reliability.md): every fault the emulator
 injects and every operation, on both backends. The full cross product is what
-`make reliability` writes into docs/reliability.md (130 cells, about three minutes); here each
+`make reliability` writes into docs/reliability.md (130 cells, about two minutes); here each
 fault runs once, to keep `make test` fast."""
 
 from __future__ import annotations

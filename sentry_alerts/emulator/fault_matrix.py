@@ -38,8 +38,8 @@ from sentry_alerts.emulator.fault_matrix_events import (
 )
 from sentry_alerts.errors import SentryAlertsError
 
-FAST = {"uncertain_settle": 0.05, "poll_interval": 0.05, "task_deadline": 1.0,
-        "retry_budget": 1.0, "command_timeout": 30.0}
+FAST = {"uncertain_settle": 0.05, "poll_interval": 0.05, "task_deadline": 0.5,
+        "retry_budget": 0.5, "command_timeout": 30.0}
 BACKENDS = {"monitors": ("saas-2026", "detectors"), "alert-rules": ("self-hosted-25", "alert_rules")}
 OPERATIONS = ("plan", "apply creates", "apply updates", "apply deletes (--prune)",
               "apply saved plan")
