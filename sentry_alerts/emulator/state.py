@@ -175,7 +175,7 @@ class Token:
 
 @dataclass
 class SlackTask:
-    """An async Slack lookup started by a 202 answer (alert_rules.py fills it in)."""
+    """An async Slack lookup started by a 202 answer (slack_task.py fills it in)."""
 
     uuid: str
     org_slug: str
