@@ -7,8 +7,8 @@ served (from `org.links`, links.py, which every write here keeps in step), and l
 that no longer exist are dropped, as Sentry deletes the link rows with either side
 (docs/emulator-monitors.md). Lists copy and serve only the page they answer with.
 
-Validation is in monitors_validation.py. Routes, status codes and every known difference from
-Sentry are in docs/emulator-monitors.md.
+Validation is in detector_validation.py and workflow_validation.py. Routes, status codes and
+every known difference from Sentry are in docs/emulator-monitors.md.
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from sentry_alerts.emulator.core import (
     json_copy,
     not_found,
 )
-from sentry_alerts.emulator.links import link_ids
-from sentry_alerts.emulator.monitors_validation import (
+from sentry_alerts.emulator.detector_validation import (
     check_detector_save,
     check_detector_type,
     validate_detector,
-    validate_workflow,
 )
+from sentry_alerts.emulator.links import link_ids
 from sentry_alerts.emulator.search import DETECTOR_KEYS, WORKFLOW_KEYS, parse_search
 from sentry_alerts.emulator.state import Organization
+from sentry_alerts.emulator.workflow_validation import validate_workflow
 
 ORG = "/api/0/organizations/{org}"
 READ = {"alerts:read", "org:read", "org:write", "org:admin"}
