@@ -217,7 +217,7 @@ def emulator(
     """
 
     def body() -> int:
-        from sentry_alerts.emulator.server import serve
+        from sentry_alerts.emulator.command import serve
 
         return serve(port=port, profile=profile, seed=seed, state_file=state,
                      slack_task_delay=slack_delay)

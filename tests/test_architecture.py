@@ -72,6 +72,13 @@ def test_renderers_and_apply_form_no_import_circle():
         assert module not in _reachable(module), f"{module} imports itself through others"
 
 
+def test_the_emulator_forms_no_import_circle():
+    # Its modules are split by what Sentry's code splits (validators, serializers, endpoints);
+    # a circle would mean a split that is not a real seam.
+    emulator = [m for m in MODULES if m.startswith("sentry_alerts.emulator")]
+    assert [m for m in emulator if m in _reachable(m)] == []
+
+
 # --- module size: the brief asks for small modules, under about 400 lines ---
 
 MAX_MODULE_LINES = 400
@@ -80,7 +87,6 @@ MAX_MODULE_LINES = 400
 # module not listed here may not grow past the ceiling.
 OVERSIZE_ALLOWED = {
     "sentry_alerts/cli.py": "split in progress (split-modules): command bodies move to the library",
-    "sentry_alerts/emulator/server.py": "split in progress (split-modules)",
     "sentry_alerts/plan.py": "being changed in parallel by other work; split once that lands",
     "sentry_alerts/policy/checks.py": "being changed in parallel by other work; split once that "
                                       "lands",
