@@ -15,7 +15,7 @@ the next plan shows and `--prune` (or the concurrency repair) removes.
 from __future__ import annotations
 
 from sentry_alerts.errors import SentryAlertsError
-from sentry_alerts.plan import Plan
+from sentry_alerts.plan_data import Plan
 from sentry_alerts.sentry.backend import Backend
 
 

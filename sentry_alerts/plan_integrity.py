@@ -14,15 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sentry_alerts.diff import diff_alerts
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import (
-    EXECUTED_ACTIONS,
-    Change,
-    Plan,
-    alert_to_dict,
-    diff_alerts,
-    policy_projects,
-)
+from sentry_alerts.plan import policy_projects
+from sentry_alerts.plan_data import EXECUTED_ACTIONS, Change, Plan, alert_to_dict
 
 # Fields of a desired alert named in a refusal, in the order people read them.
 _SHOWN = ("critical_ms", "warning_ms", "resolve_ms", "statistic", "query", "window_minutes",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from sentry_alerts.apply import ApplyResult, Outcome
-    from sentry_alerts.plan import Plan
+    from sentry_alerts.plan_data import Plan
     from sentry_alerts.sentry.backend import Backend
 
 

@@ -84,7 +84,7 @@ def selected_uis(ui: str) -> tuple[UI, ...]:
 
 def items_from_plan(plan: Any, specs: Sequence[AlertSpec]) -> tuple[GuideItem, ...]:
     """A plan's changes as guide items (specs matched by key)."""
-    from sentry_alerts.plan import field_changes
+    from sentry_alerts.diff import field_changes
 
     by_key = {s.key: s for s in specs}
     items = []

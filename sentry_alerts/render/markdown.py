@@ -20,9 +20,10 @@ from __future__ import annotations
 import difflib
 import html
 
+from sentry_alerts.diff import FIELD_LABELS, format_field
 from sentry_alerts.guide.markdown import code, fenced, text
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
+from sentry_alerts.plan_data import Change, Plan
 from sentry_alerts.render import kept_counts, plural
 
 MARKER_PREFIX = "<!-- sentry-alerts-plan:"

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sentry_alerts.diff import FIELD_LABELS, format_field
 from sentry_alerts.model import Alert, query_for
-from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
+from sentry_alerts.plan_data import Change, Plan
 from sentry_alerts.render import kept_counts, plural
 
 if TYPE_CHECKING:  # renderers read apply results; apply never imports a renderer
