@@ -61,7 +61,7 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
     # The lookups the policy's alerts need load meanwhile.
     listing = list_alerts_with_lookups(backend, getattr(connection, "directory", None),
                                        policy.specs, None if prune else policy_projects(policy))
-    desired = [backend.materialize(spec, choice.dataset) for spec in policy.specs]
+    desired = desired_alerts(policy, backend, choice.dataset)
     # Before proposing a create, look for the alert in the other API (a policy applied with
     # the legacy backend, on a server that now serves monitors too): only then, so a plan
     # with nothing to create costs no request more.
@@ -99,6 +99,24 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
         prune=prune,
         changes=changes,
     )
+
+
+def desired_alerts(policy: Any, backend: Backend, policy_dataset: str) -> list[Alert]:
+    """Every alert the policy asks for, as `backend` would store it, each on its dataset.
+
+    `policy_dataset` is the backend's choice for the policy's `dataset` (the plan header
+    explains it). A transaction with its own `dataset:` has the backend choose that one by the
+    same rules (`choose_dataset`, once per distinct value): its alert uses it, and the plan
+    shows it per alert. Shared by `build_plan` and the saved-plan check (plan_integrity.py),
+    so both derive the same alerts."""
+    chosen = {policy.dataset: policy_dataset}
+    desired = []
+    for spec in policy.specs:
+        requested = spec.dataset or policy.dataset
+        if requested not in chosen:
+            chosen[requested] = backend.choose_dataset(requested).dataset
+        desired.append(backend.materialize(spec, chosen[requested]))
+    return desired
 
 
 @dataclass(frozen=True)
