@@ -143,3 +143,20 @@ def test_monitors_apply_a_transactions_own_dataset_where_the_server_accepts_it(
         "events_analytics_platform"
     again = run(emu, "plan", "--detailed-exitcode", "--backend", "monitors", str(policy))
     assert again.exit_code == 0, again.output
+
+
+def test_the_plan_views_explain_the_policys_dataset_and_show_each_alerts_own(emulator_factory,
+                                                                              tmp_path):
+    emu = emulator_factory(profile="self-hosted-25")
+    policy = write_policy(tmp_path)
+    text = run(emu, "plan", str(policy)).output
+    # The header still explains the policy's choice, and says which alerts differ from it.
+    assert ("dataset spans: p95(span.duration) where is_transaction:true transaction:\"…\"\n"
+            "Why spans: alert rules — spans (events_analytics_platform) are accepted") in text
+    assert ('Per-transaction dataset: metrics for 1 alert: p95(transaction.duration) where '
+            'transaction:"…"\n') in text
+    markdown = run(emu, "plan", "--format", "markdown", str(policy)).output
+    assert "| `p95(transaction.duration)` on `metrics` |" in markdown
+    assert "| `p95(span.duration)` |" in markdown
+    assert "dataset `spans` (1 alert on `metrics`) ·" in markdown
+
