@@ -18,7 +18,7 @@ from policy_texts import policy_head
 from typer.testing import CliRunner
 
 from sentry_alerts.cli import app
-from sentry_alerts.emulator import ADMIN_TOKEN, ALERTS_TOKEN
+from sentry_alerts.emulator import ADMIN_TOKEN, ALERTS_TOKEN, READ_ONLY_TOKEN
 from sentry_alerts.emulator.profiles import PROFILES
 
 POLICY = policy_head("mixed-datasets").replace("transactions:\n", "dataset: auto\ntransactions:\n") + """\
@@ -160,3 +160,20 @@ def test_the_plan_views_explain_the_policys_dataset_and_show_each_alerts_own(emu
     assert "| `p95(span.duration)` |" in markdown
     assert "dataset `spans` (1 alert on `metrics`) ·" in markdown
 
+
+def test_a_guide_from_a_plan_uses_each_alerts_own_dataset(emulator_factory, tmp_path):
+    # A token that reads but cannot write: apply writes a guide of what the plan says, in the
+    # plan's UI and datasets; the metrics transaction's page is a Transaction Duration alert.
+    emu = emulator_factory(profile="self-hosted-25")
+    policy = write_policy(tmp_path)
+    guide_dir = tmp_path / "guide"
+    env = {"SENTRY_URL": emu.url, "SENTRY_AUTH_TOKEN": READ_ONLY_TOKEN, "NO_COLOR": "1"}
+    result = CliRunner().invoke(app, ["apply", "--auto-approve", "--guide-dir", str(guide_dir),
+                                      str(policy)], env=env)
+    assert result.exit_code == 3, result.output
+    checkout = (guide_dir / "alerts" / "post-api-checkout.md").read_text(encoding="utf-8")
+    cart = (guide_dir / "alerts" / "get-api-cart.md").read_text(encoding="utf-8")
+    assert "| Alert type | **Transaction Duration** |" in checkout
+    assert '| Filter | `transaction:"POST /api/checkout"` |' in checkout
+    assert "| Alert type | **Duration** |" in cart
+    assert '| Filter | `is_transaction:true transaction:"GET /api/cart"` |' in cart
