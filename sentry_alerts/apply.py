@@ -29,9 +29,10 @@ from typing import Literal
 
 from sentry_alerts.apply_copies import remove_younger_copies
 from sentry_alerts.apply_guard import guard_changes
+from sentry_alerts.diff import FIELD_LABELS, field_changes
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import FIELD_LABELS, Change, Plan, field_changes
+from sentry_alerts.plan_data import Change, Plan
 from sentry_alerts.sentry.backend import Backend
 from sentry_alerts.sentry.deadline import DeadlineError
 

@@ -22,9 +22,10 @@ a copy at worst, which the concurrency repair (apply_copies.py) removes.
 
 from __future__ import annotations
 
+from sentry_alerts.diff import FIELD_LABELS, field_changes
 from sentry_alerts.errors import SentryAlertsError
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import FIELD_LABELS, Change, Plan, field_changes
+from sentry_alerts.plan_data import Change, Plan
 from sentry_alerts.sentry.backend import Backend
 
 # What a guarded change becomes instead of being sent: ("failed" | "updated", one sentence).

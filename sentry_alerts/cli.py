@@ -6,26 +6,18 @@ so that `sentry-alerts --help` starts fast (cli_help.py says how help stays fast
 
 from __future__ import annotations
 
-import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
 from sentry_alerts import __version__
 from sentry_alerts.cli_help import EPILOG, PlainCommand, PlainGroup
-from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt, check_backend
-from sentry_alerts.errors import (
-    EXIT_ERROR,
-    EXIT_INTERRUPTED,
-    EXIT_TERMINATED,
-    AuthError,
-    SentryAlertsError,
-)
-from sentry_alerts.visible_text import visible
+from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt
+from sentry_alerts.cli_runner import run_command
+from sentry_alerts.errors import SentryAlertsError
 
 app = typer.Typer(
     name="sentry-alerts",
@@ -59,8 +51,6 @@ def command(name: str | None = None) -> Callable[[Callable[..., None]], Callable
     return app.command(name, cls=PlainCommand)
 
 
-T = TypeVar("T")
-
 # Shared options. The token is read from the environment or the flag and never echoed.
 TokenOpt = Annotated[
     str | None,
@@ -78,71 +68,6 @@ OrgOpt = Annotated[
                  help="Organization slug (overrides the policy's `organization`)."),
 ]
 DEFAULT_URL = "https://sentry.io/"
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM outside apply's orderly stop (terminal.StopOnCtrlC handles it there)."""
-
-
-def on_sigterm_raise() -> None:
-    """SIGTERM says so and exits 143 instead of ending the process silently."""
-    import signal
-    import threading
-
-    def handle(signum: int, frame: object) -> None:
-        raise Terminated()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, handle)
-
-
-def run_command(fn: Callable[[], int | None], *, verbose: bool = False) -> None:
-    """Run a command body: user-facing errors become `error: ...` and an exit code, never a
-    traceback. Retries and Sentry's deprecation notices go to stderr; with `verbose`, each HTTP
-    call too."""
-    from sentry_alerts.terminal import show_notices
-
-    show_notices(verbose=verbose)
-    on_sigterm_raise()
-    try:
-        code = fn() or 0
-    except Terminated:
-        typer.echo("\nerror: terminated (SIGTERM); nothing was changed in Sentry.", err=True)
-        raise typer.Exit(EXIT_TERMINATED) from None
-    except SentryAlertsError as exc:  # Sentry's words may hold control characters: shown
-        typer.echo(f"error: {visible(exc.message, lines=True)}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:  # before apply sends anything (apply's own Ctrl-C: terminal.py)
-        typer.echo("\nerror: interrupted (Ctrl-C); nothing was changed in Sentry.", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    except (typer.Exit, typer.Abort, SystemExit):
-        raise
-    except Exception as exc:  # a bug of ours: still one paragraph, never a traceback
-        if os.environ.get("SENTRY_ALERTS_DEBUG"):
-            raise
-        detail = scrub_secrets(f"{type(exc).__name__}: {exc}")
-        typer.echo(
-            f"error: sentry-alerts failed unexpectedly ({detail}). This is a bug in "
-            "sentry-alerts, not in your policy; please report it with the command you ran. "
-            "Set SENTRY_ALERTS_DEBUG=1 to see the traceback.", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
-    raise typer.Exit(code)
-
-
-_TOKEN_RE = re.compile(r"sntry[a-z]_[A-Za-z0-9_=+/.-]+|(?i:bearer)\s+\S+")
-
-
-def scrub_secrets(text: str) -> str:
-    """Remove anything that looks like a Sentry token, and the configured token itself."""
-    token = os.environ.get("SENTRY_AUTH_TOKEN")
-    if token and len(token) >= 4:
-        text = text.replace(token, "<token>")
-    for i, arg in enumerate(sys.argv):
-        value = arg.split("=", 1)[1] if arg.startswith("--token=") else (
-            sys.argv[i + 1] if arg == "--token" and i + 1 < len(sys.argv) else None)
-        if value and len(value) >= 4:
-            text = text.replace(value, "<token>")
-    return _TOKEN_RE.sub("<token>", text)
 
 
 @command()
@@ -221,7 +146,7 @@ def emulator(
     """
 
     def body() -> int:
-        from sentry_alerts.emulator.server import serve
+        from sentry_alerts.emulator.command import serve
 
         return serve(port=port, profile=profile, seed=seed, state_file=state,
                      slack_task_delay=slack_delay)
@@ -284,7 +209,6 @@ CommandTimeoutOpt = Annotated[
 
 
 # Plans for reviewers (issue 5): output formats, saved plans, pruning.
-PLAN_FORMATS = ("text", "markdown", "json")
 PlanFormatOpt = Annotated[
     str, typer.Option("--format", metavar="FORMAT", help="text (default), markdown (a pull-request comment) or "
                       "json (docs/plan-format.md).")]
@@ -294,61 +218,6 @@ PlanOutOpt = Annotated[
 PruneOpt = Annotated[
     bool, typer.Option("--prune", help="Delete alerts this policy manages that left it (never "
                        "unmarked or other policies' alerts, never after an incomplete listing).")]
-
-
-def _render_plan(the_plan: object, fmt: str) -> str:
-    if fmt == "markdown":
-        from sentry_alerts.render.markdown import render_markdown
-
-        return render_markdown(the_plan)  # type: ignore[arg-type]
-    if fmt == "json":
-        from sentry_alerts.render.json_view import render_json
-
-        return render_json(the_plan)  # type: ignore[arg-type]
-    from sentry_alerts.render.text import render_plan
-
-    return render_plan(the_plan, color=_colour())  # type: ignore[arg-type]
-
-
-def _incomplete_listing(the_plan: object, what: str) -> SentryAlertsError:
-    skipped = (" Pruning was skipped: nothing is deleted after an incomplete listing."
-               if getattr(the_plan, "prune", False) else "")
-    return SentryAlertsError(f"the list of live alerts was incomplete, so {what}.{skipped}")
-
-
-def _connect_options(retry_budget: int, ca_bundle: Path | None,
-                     timeout: int) -> dict[str, object]:
-    if timeout < 1:
-        raise SentryAlertsError(f"--timeout must be at least 1 second, not {timeout}.")
-    options: dict[str, object] = {"retry_budget": max(0, retry_budget),
-                                  "command_timeout": float(timeout)}
-    if ca_bundle is not None:
-        options["ca_bundle"] = str(ca_bundle)
-    return options
-
-
-def _plan_or_guide(make_plan: Callable[[], T], *, policy_path: Path, guide_dir: Path,
-                   no_fallback: bool) -> T | int:
-    """Make the plan; without API access (no token, 401, 403) write the manual guide instead
-    and return its exit code (3), unless --no-fallback."""
-    try:
-        return make_plan()
-    except AuthError as exc:
-        if no_fallback:
-            raise
-        from sentry_alerts.guide.cli import guide_instead
-
-        return guide_instead(policy_path, exc, guide_dir=guide_dir)
-
-
-def _show_policy_warnings(policy: object) -> None:
-    """The policy's warnings (as `validate` shows them) go to stderr; they never stop a plan."""
-    for diagnostic in getattr(policy, "warnings", ()):
-        typer.echo(diagnostic.format(), err=True)
-
-
-def _colour() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 @command()
@@ -380,40 +249,13 @@ def plan(
     """
 
     def body() -> int:
-        from sentry_alerts.errors import EXIT_CHANGES
-        from sentry_alerts.plan import plan_policy
-        from sentry_alerts.saved_plan import is_saved_plan
+        from sentry_alerts.plan_command import run_plan
 
-        if fmt not in PLAN_FORMATS:
-            raise SentryAlertsError(f"unknown --format {fmt!r}; use one of "
-                                    f"{', '.join(PLAN_FORMATS)}.")
-        if is_saved_plan(policy):
-            raise SentryAlertsError(f"{policy} is a saved plan, not a policy file: apply it with "
-                                    f"`sentry-alerts apply {policy}`, or plan its policy file.")
-        from sentry_alerts.terminal import StatusLine
-
-        progress = StatusLine()
-        planned = _plan_or_guide(
-            lambda: plan_policy(str(policy), token=token, url=url, org=org,
-                                backend=check_backend(backend), adopt=adopt,
-                                insecure=insecure, progress=progress, prune=prune,
-                                connect_options=_connect_options(retry_budget, ca_bundle, timeout)),
-            policy_path=policy, guide_dir=guide_dir, no_fallback=no_fallback)
-        if isinstance(planned, int):
-            return planned
-        progress.clear()
-        _show_policy_warnings(planned.policy)
-        typer.echo(_render_plan(planned.plan, fmt), nl=False)
-        if not planned.plan.listing_complete:
-            raise _incomplete_listing(planned.plan, "this plan may be wrong"
-                                      + (" and was not saved" if out else "") + "; run plan again")
-        if out is not None:
-            from sentry_alerts.saved_plan import save_plan
-
-            save_plan(planned.plan, out)
-            typer.echo(f"Saved the plan to {out}; `sentry-alerts apply {out}` applies exactly "
-                       "it (or refuses if anything changed since).", err=True)
-        return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else 0
+        return run_plan(policy, fmt=fmt, out=out, detailed_exitcode=detailed_exitcode,
+                        backend=backend, adopt=adopt, prune=prune, token=token, url=url,
+                        org=org, insecure=insecure, ca_bundle=ca_bundle,
+                        retry_budget=retry_budget, timeout=timeout, guide_dir=guide_dir,
+                        no_fallback=no_fallback)
 
     run_command(body, verbose=verbose)
 
@@ -449,81 +291,13 @@ def apply(
     """
 
     def body() -> int:
-        from sentry_alerts.plan import plan_policy
-        from sentry_alerts.render.text import render_plan
-        from sentry_alerts.saved_plan import is_saved_plan, load_saved_plan, prepare_saved_plan
-        from sentry_alerts.terminal import StatusLine, StopOnCtrlC, apply_and_report
+        from sentry_alerts.apply_command import run_apply
 
-        if not 1 <= parallelism <= 25:
-            raise SentryAlertsError(f"--parallelism must be between 1 and 25, not {parallelism}.")
-        # A saved plan (issue 5) is applied exactly, after proving it is not stale; its options
-        # were fixed when it was made, and its review was the approval (no prompt).
-        saved = load_saved_plan(policy) if is_saved_plan(policy) else None
-        policy_path = Path(saved.policy_path) if saved else policy
-        if saved:
-            for flag, asked, made in (("--prune", prune, saved.prune),
-                                      ("--adopt", adopt, saved.adopt)):
-                if asked and not made:
-                    raise SentryAlertsError(
-                        f"{policy} is a saved plan made without {flag}; options are fixed when "
-                        f"the plan is made: run `sentry-alerts plan {saved.policy_path} {flag} "
-                        f"--out {policy}` and apply that.")
-        progress = StatusLine()
-        options = _connect_options(retry_budget, ca_bundle, timeout)
-
-        def make_plan():
-            if saved:
-                return prepare_saved_plan(policy, token=token, url=url, org=org,
-                                          backend=check_backend(backend), insecure=insecure,
-                                          progress=progress, connect_options=options)
-            return plan_policy(str(policy), token=token, url=url, org=org,
-                               backend=check_backend(backend), adopt=adopt,
-                               insecure=insecure, progress=progress, prune=prune,
-                               connect_options=options)
-
-        planned = _plan_or_guide(make_plan, policy_path=policy_path, guide_dir=guide_dir,
-                                 no_fallback=no_fallback)
-        if isinstance(planned, int):
-            return planned
-        progress.clear()
-        _show_policy_warnings(planned.policy)
-        the_plan = planned.plan
-        typer.echo(render_plan(the_plan, color=_colour()), nl=False)
-        if not the_plan.listing_complete:
-            raise _incomplete_listing(the_plan, "nothing was applied (a missing alert could be "
-                                      "created twice); run apply again")
-        if not the_plan.executable:
-            if the_plan.of("conflict"):
-                raise SentryAlertsError("nothing can be applied until the conflicts above are "
-                                        "resolved: rerun with --adopt, or rename the alerts.")
-            typer.echo("No changes.")
-            return 0
-        if not auto_approve and not saved:
-            if not sys.stdin.isatty():
-                raise SentryAlertsError(
-                    "apply needs a confirmation, but there is no terminal to ask on; pass "
-                    "--auto-approve to apply without asking (CI), or run it in a terminal.")
-            typer.echo(f"\nApply these changes to {the_plan.org}? Only 'yes' is accepted.")
-            try:
-                answer = input("Enter a value: ")
-            except EOFError:
-                answer = ""
-            if answer.strip() != "yes":
-                raise SentryAlertsError("apply cancelled; nothing was changed.")
-        typer.echo("")
-        from sentry_alerts.guide.cli import WriteWatch, guide_for_refused_writes
-
-        backend_ = WriteWatch(planned.connection.backend)  # notes writes refused with 401/403
-        with StopOnCtrlC(sys.stderr) as ctrl_c:
-            result = apply_and_report(the_plan, backend_, out=sys.stdout, err=sys.stderr,
-                                      parallelism=parallelism, color=_colour(),
-                                      stop=ctrl_c.event)
-        if result.interrupted:  # 130 after Ctrl-C, 143 after SIGTERM
-            return ctrl_c.exit_code
-        if backend_.denied and not no_fallback:
-            return guide_for_refused_writes(planned, result, backend_, guide_dir=guide_dir,
-                                            policy_path=policy_path)
-        return 0 if result.ok else EXIT_ERROR
+        return run_apply(policy, auto_approve=auto_approve, parallelism=parallelism,
+                         backend=backend, adopt=adopt, prune=prune, token=token, url=url,
+                         org=org, insecure=insecure, ca_bundle=ca_bundle,
+                         retry_budget=retry_budget, timeout=timeout, guide_dir=guide_dir,
+                         no_fallback=no_fallback)
 
     run_command(body, verbose=verbose)
 

@@ -21,7 +21,7 @@ from sentry_alerts.visible_text import visible
 
 if TYPE_CHECKING:
     from sentry_alerts.apply import ApplyResult, Outcome
-    from sentry_alerts.plan import Plan
+    from sentry_alerts.plan_data import Plan
     from sentry_alerts.sentry.backend import Backend
 
 

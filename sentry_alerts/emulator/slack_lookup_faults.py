@@ -2,7 +2,7 @@
 
 A create or update whose Slack action names a channel without its id is answered 202 with a
 task uuid; Sentry looks the channel up in the background and the task reads `pending`, then
-`success` or `failed` (alert_rules.py, notes §3.3). Two faults act on that lookup, matched
+`success` or `failed` (slack_task.py, notes §3.3). Two faults act on that lookup, matched
 like any other fault against the create or update request that starts it
 (`route="alert_rules.*"`, ...):
 

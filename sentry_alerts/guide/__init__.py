@@ -85,7 +85,7 @@ def selected_uis(ui: str) -> tuple[UI, ...]:
 
 def items_from_plan(plan: Any, specs: Sequence[AlertSpec]) -> tuple[GuideItem, ...]:
     """A plan's changes as guide items (specs matched by key)."""
-    from sentry_alerts.plan import field_changes
+    from sentry_alerts.diff import field_changes
 
     by_key = {s.key: s for s in specs}
     items = []
@@ -135,8 +135,11 @@ def build_guide(policy: Any, *, ui: str = "both", plan: Any = None,
             continue
         if item.status == "conflict" and item.foreign:
             continue  # another policy owns it: only renaming helps (explained on the index)
+        # With a plan, each alert on the dataset the plan chose for it (a transaction's own
+        # `dataset:` may differ from the policy's).
+        own = item.desired.dataset if dataset and item.desired is not None else dataset
         for this_ui in uis:
-            values = form_values(spec, this_ui, dataset)
+            values = form_values(spec, this_ui, own)
             if item.desired is not None and len(values) == 1:
                 values = (replace(values[0], alert=item.desired),)
             nav = _nav(spec.key, this_ui, uis)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sentry_alerts.diff import FIELD_LABELS, format_field
 from sentry_alerts.model import Alert, query_for
-from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
+from sentry_alerts.plan_data import Change, Plan
 from sentry_alerts.render import kept_counts, plural
 from sentry_alerts.visible_text import visible
 
@@ -48,9 +49,15 @@ def _reason(reason: str, subject: str) -> str:
 
 
 def header_lines(plan: Plan) -> list[str]:
-    """Where the plan was made: policy, org, backend and dataset, each with its reason."""
+    """Where the plan was made: policy, org, backend and dataset, each with its reason; then
+    the alerts whose transaction asks for another dataset than the policy's."""
     desired = [c.desired for c in plan.changes if c.desired is not None]
-    aggregates = sorted({a.aggregate for a in desired}) or ["(no alerts)"]
+    own: dict[str, list[Alert]] = {}  # dataset -> the alerts on it, where not the policy's
+    for a in desired:
+        if a.dataset != plan.dataset:
+            own.setdefault(a.dataset, []).append(a)
+    aggregates = sorted({a.aggregate for a in desired if a.dataset == plan.dataset}) or \
+        ["(no alert uses it)" if desired else "(no alerts)"]
     backend_reason = _reason(plan.backend_reason, plan.backend)
     lines = [
         f"Policy {plan.policy_name} ({plan.policy_path}) → org {plan.org} at {plan.url}",
@@ -60,6 +67,11 @@ def header_lines(plan: Plan) -> list[str]:
     ]
     if plan.dataset_reason:
         lines.append(f"Why {plan.dataset}: {_reason(plan.dataset_reason, 'auto')}")
+    if own:
+        lines.append("Per-transaction dataset: " + "; ".join(
+            f"{dataset} for {plural(len(alerts), 'alert')}: "
+            f"{', '.join(sorted({a.aggregate for a in alerts}))} where {query_for('…', dataset)}"
+            for dataset, alerts in sorted(own.items())))
     return lines
 
 
