@@ -26,9 +26,11 @@ dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/sentry-alerts demo
 
+# -n auto: one pytest worker per core (pytest-xdist); worksteal balances the long tests (the
+# demo, the fuzzers) against the many short ones. A single file runs fine without it.
 test: dev
 	$(BIN)/ruff check sentry_alerts tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint: dev
 	$(BIN)/ruff check sentry_alerts tests benchmarks

@@ -28,10 +28,11 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from sentry_alerts.apply_copies import remove_younger_copies
-from sentry_alerts.apply_guard import refused_deletes
+from sentry_alerts.apply_guard import guard_changes
+from sentry_alerts.diff import FIELD_LABELS, field_changes
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import FIELD_LABELS, Change, Plan, field_changes
+from sentry_alerts.plan_data import Change, Plan
 from sentry_alerts.sentry.backend import Backend
 from sentry_alerts.sentry.deadline import DeadlineError
 
@@ -227,10 +228,11 @@ def apply_plan(plan: Plan, backend: Backend, *, parallelism: int = DEFAULT_PARAL
     for change in plan.of("conflict"):
         report(Outcome(change, "skipped", f"not applied: {change.note}"))
 
-    refused = refused_deletes(plan, backend)
-    for change in plan.of("delete"):
+    refused = guard_changes(plan, backend)  # edited, deleted or unsure since the plan
+    for change in plan.executable:
         if id(change) in refused:
-            report(Outcome(change, "failed", refused[id(change)]))
+            status, message = refused[id(change)]
+            report(Outcome(change, status, message))  # type: ignore[arg-type]
     unclear: list[tuple[Change, _Unclear]] = []
     _run_all(backend, [(c, c) for c in plan.executable if id(c) not in refused], parallelism,
              report, unclear, stop)

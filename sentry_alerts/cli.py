@@ -10,16 +10,15 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
 from sentry_alerts import __version__
 from sentry_alerts import command as command_module
 from sentry_alerts.cli_help import EPILOG, PlainCommand, PlainGroup
-from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt, check_backend
-from sentry_alerts.command import run_body
-from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, AuthError, SentryAlertsError
+from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt
+from sentry_alerts.cli_runner import run_command
 
 app = typer.Typer(
     name="sentry-alerts",
@@ -62,8 +61,6 @@ def command(name: str | None = None) -> Callable[[Callable[..., None]], Callable
     return app.command(name, cls=PlainCommand)
 
 
-T = TypeVar("T")
-
 # Shared options. The token is read from the environment or the flag and never echoed.
 TokenOpt = Annotated[
     str | None,
@@ -81,21 +78,6 @@ OrgOpt = Annotated[
                  help="Organization slug (overrides the policy's `organization`)."),
 ]
 DEFAULT_URL = "https://sentry.io/"
-
-
-def _echo_error(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-def run_command(fn: Callable[[], int | None], *, verbose: bool = False,
-                leaves_nothing: bool = False) -> None:
-    """Run a command body (command.run_body): user-facing errors become `error: ...` and an
-    exit code, never a traceback. Retries and Sentry's deprecation notices go to stderr; with
-    `verbose`, each HTTP call too. `leaves_nothing`: in the console script, the process may end
-    at once (command.exit_now)."""
-    code = run_body(fn, echo=_echo_error, verbose=verbose, leaves_nothing=leaves_nothing,
-                    passthrough=(typer.Exit, typer.Abort))
-    raise typer.Exit(code)
 
 
 @command()
@@ -168,7 +150,7 @@ def emulator(
     """
 
     def body() -> int:
-        from sentry_alerts.emulator.server import serve
+        from sentry_alerts.emulator.command import serve
 
         return serve(port=port, profile=profile, seed=seed, state_file=state,
                      slack_task_delay=slack_delay)
@@ -231,7 +213,6 @@ CommandTimeoutOpt = Annotated[
 
 
 # Plans for reviewers (issue 5): output formats, saved plans, pruning.
-PLAN_FORMATS = ("text", "markdown", "json")
 PlanFormatOpt = Annotated[
     str, typer.Option("--format", metavar="FORMAT", help="text (default), markdown (a pull-request comment) or "
                       "json (docs/plan-format.md).")]
@@ -241,61 +222,6 @@ PlanOutOpt = Annotated[
 PruneOpt = Annotated[
     bool, typer.Option("--prune", help="Delete alerts this policy manages that left it (never "
                        "unmarked or other policies' alerts, never after an incomplete listing).")]
-
-
-def _render_plan(the_plan: object, fmt: str) -> str:
-    if fmt == "markdown":
-        from sentry_alerts.render.markdown import render_markdown
-
-        return render_markdown(the_plan)  # type: ignore[arg-type]
-    if fmt == "json":
-        from sentry_alerts.render.json_view import render_json
-
-        return render_json(the_plan)  # type: ignore[arg-type]
-    from sentry_alerts.render.text import render_plan
-
-    return render_plan(the_plan, color=_colour())  # type: ignore[arg-type]
-
-
-def _incomplete_listing(the_plan: object, what: str) -> SentryAlertsError:
-    skipped = (" Pruning was skipped: nothing is deleted after an incomplete listing."
-               if getattr(the_plan, "prune", False) else "")
-    return SentryAlertsError(f"the list of live alerts was incomplete, so {what}.{skipped}")
-
-
-def _connect_options(retry_budget: int, ca_bundle: Path | None,
-                     timeout: int) -> dict[str, object]:
-    if timeout < 1:
-        raise SentryAlertsError(f"--timeout must be at least 1 second, not {timeout}.")
-    options: dict[str, object] = {"retry_budget": max(0, retry_budget),
-                                  "command_timeout": float(timeout)}
-    if ca_bundle is not None:
-        options["ca_bundle"] = str(ca_bundle)
-    return options
-
-
-def _plan_or_guide(make_plan: Callable[[], T], *, policy_path: Path, guide_dir: Path,
-                   no_fallback: bool) -> T | int:
-    """Make the plan; without API access (no token, 401, 403) write the manual guide instead
-    and return its exit code (3), unless --no-fallback."""
-    try:
-        return make_plan()
-    except AuthError as exc:
-        if no_fallback:
-            raise
-        from sentry_alerts.guide.cli import guide_instead
-
-        return guide_instead(policy_path, exc, guide_dir=guide_dir)
-
-
-def _show_policy_warnings(policy: object) -> None:
-    """The policy's warnings (as `validate` shows them) go to stderr; they never stop a plan."""
-    for diagnostic in getattr(policy, "warnings", ()):
-        typer.echo(diagnostic.format(), err=True)
-
-
-def _colour() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 @command()
@@ -327,40 +253,13 @@ def plan(
     """
 
     def body() -> int:
-        from sentry_alerts.errors import EXIT_CHANGES
-        from sentry_alerts.plan import plan_policy
-        from sentry_alerts.saved_plan import is_saved_plan
+        from sentry_alerts.plan_command import run_plan
 
-        if fmt not in PLAN_FORMATS:
-            raise SentryAlertsError(f"unknown --format {fmt!r}; use one of "
-                                    f"{', '.join(PLAN_FORMATS)}.")
-        if is_saved_plan(policy):
-            raise SentryAlertsError(f"{policy} is a saved plan, not a policy file: apply it with "
-                                    f"`sentry-alerts apply {policy}`, or plan its policy file.")
-        from sentry_alerts.terminal import StatusLine
-
-        progress = StatusLine()
-        planned = _plan_or_guide(
-            lambda: plan_policy(str(policy), token=token, url=url, org=org,
-                                backend=check_backend(backend), adopt=adopt,
-                                insecure=insecure, progress=progress, prune=prune,
-                                connect_options=_connect_options(retry_budget, ca_bundle, timeout)),
-            policy_path=policy, guide_dir=guide_dir, no_fallback=no_fallback)
-        if isinstance(planned, int):
-            return planned
-        progress.clear()
-        _show_policy_warnings(planned.policy)
-        typer.echo(_render_plan(planned.plan, fmt), nl=False)
-        if not planned.plan.listing_complete:
-            raise _incomplete_listing(planned.plan, "this plan may be wrong"
-                                      + (" and was not saved" if out else "") + "; run plan again")
-        if out is not None:
-            from sentry_alerts.saved_plan import save_plan
-
-            save_plan(planned.plan, out)
-            typer.echo(f"Saved the plan to {out}; `sentry-alerts apply {out}` applies exactly "
-                       "it (or refuses if anything changed since).", err=True)
-        return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else 0
+        return run_plan(policy, fmt=fmt, out=out, detailed_exitcode=detailed_exitcode,
+                        backend=backend, adopt=adopt, prune=prune, token=token, url=url,
+                        org=org, insecure=insecure, ca_bundle=ca_bundle,
+                        retry_budget=retry_budget, timeout=timeout, guide_dir=guide_dir,
+                        no_fallback=no_fallback)
 
     run_command(body, verbose=verbose, leaves_nothing=True)
 
@@ -396,81 +295,13 @@ def apply(
     """
 
     def body() -> int:
-        from sentry_alerts.plan import plan_policy
-        from sentry_alerts.render.text import render_plan
-        from sentry_alerts.saved_plan import is_saved_plan, load_saved_plan, prepare_saved_plan
-        from sentry_alerts.terminal import StatusLine, StopOnCtrlC, apply_and_report
+        from sentry_alerts.apply_command import run_apply
 
-        if not 1 <= parallelism <= 25:
-            raise SentryAlertsError(f"--parallelism must be between 1 and 25, not {parallelism}.")
-        # A saved plan (issue 5) is applied exactly, after proving it is not stale; its options
-        # were fixed when it was made, and its review was the approval (no prompt).
-        saved = load_saved_plan(policy) if is_saved_plan(policy) else None
-        policy_path = Path(saved.policy_path) if saved else policy
-        if saved:
-            for flag, asked, made in (("--prune", prune, saved.prune),
-                                      ("--adopt", adopt, saved.adopt)):
-                if asked and not made:
-                    raise SentryAlertsError(
-                        f"{policy} is a saved plan made without {flag}; options are fixed when "
-                        f"the plan is made: run `sentry-alerts plan {saved.policy_path} {flag} "
-                        f"--out {policy}` and apply that.")
-        progress = StatusLine()
-        options = _connect_options(retry_budget, ca_bundle, timeout)
-
-        def make_plan():
-            if saved:
-                return prepare_saved_plan(policy, token=token, url=url, org=org,
-                                          backend=check_backend(backend), insecure=insecure,
-                                          progress=progress, connect_options=options)
-            return plan_policy(str(policy), token=token, url=url, org=org,
-                               backend=check_backend(backend), adopt=adopt,
-                               insecure=insecure, progress=progress, prune=prune,
-                               connect_options=options)
-
-        planned = _plan_or_guide(make_plan, policy_path=policy_path, guide_dir=guide_dir,
-                                 no_fallback=no_fallback)
-        if isinstance(planned, int):
-            return planned
-        progress.clear()
-        _show_policy_warnings(planned.policy)
-        the_plan = planned.plan
-        typer.echo(render_plan(the_plan, color=_colour()), nl=False)
-        if not the_plan.listing_complete:
-            raise _incomplete_listing(the_plan, "nothing was applied (a missing alert could be "
-                                      "created twice); run apply again")
-        if not the_plan.executable:
-            if the_plan.of("conflict"):
-                raise SentryAlertsError("nothing can be applied until the conflicts above are "
-                                        "resolved: rerun with --adopt, or rename the alerts.")
-            typer.echo("No changes.")
-            return 0
-        if not auto_approve and not saved:
-            if not sys.stdin.isatty():
-                raise SentryAlertsError(
-                    "apply needs a confirmation, but there is no terminal to ask on; pass "
-                    "--auto-approve to apply without asking (CI), or run it in a terminal.")
-            typer.echo(f"\nApply these changes to {the_plan.org}? Only 'yes' is accepted.")
-            try:
-                answer = input("Enter a value: ")
-            except EOFError:
-                answer = ""
-            if answer.strip() != "yes":
-                raise SentryAlertsError("apply cancelled; nothing was changed.")
-        typer.echo("")
-        from sentry_alerts.guide.cli import WriteWatch, guide_for_refused_writes
-
-        backend_ = WriteWatch(planned.connection.backend)  # notes writes refused with 401/403
-        with StopOnCtrlC(sys.stderr) as ctrl_c:
-            result = apply_and_report(the_plan, backend_, out=sys.stdout, err=sys.stderr,
-                                      parallelism=parallelism, color=_colour(),
-                                      stop=ctrl_c.event)
-        if result.interrupted:
-            return EXIT_INTERRUPTED
-        if backend_.denied and not no_fallback:
-            return guide_for_refused_writes(planned, result, backend_, guide_dir=guide_dir,
-                                            policy_path=policy_path)
-        return 0 if result.ok else EXIT_ERROR
+        return run_apply(policy, auto_approve=auto_approve, parallelism=parallelism,
+                         backend=backend, adopt=adopt, prune=prune, token=token, url=url,
+                         org=org, insecure=insecure, ca_bundle=ca_bundle,
+                         retry_budget=retry_budget, timeout=timeout, guide_dir=guide_dir,
+                         no_fallback=no_fallback)
 
     run_command(body, verbose=verbose)
 

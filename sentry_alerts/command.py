@@ -12,9 +12,8 @@ import re
 import sys
 from collections.abc import Callable
 
-from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, SentryAlertsError
-
-EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
+from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, SentryAlertsError
+from sentry_alerts.visible_text import visible
 
 # Set by the console script (console.main, cli.main); never when the app runs inside another
 # program, such as the tests' CliRunner.
@@ -68,8 +67,8 @@ def run_body(fn: Callable[[], int | None], *, echo: Callable[[str], None],
     except Terminated:
         echo("\nerror: terminated (SIGTERM); nothing was changed in Sentry.")
         return EXIT_TERMINATED
-    except SentryAlertsError as exc:
-        echo(f"error: {exc.message}")
+    except SentryAlertsError as exc:  # Sentry's words may hold control characters: shown
+        echo(f"error: {visible(exc.message, lines=True)}")
         if quick:
             exit_now(exc.exit_code)
         return exc.exit_code
@@ -107,5 +106,4 @@ def scrub_secrets(text: str) -> str:
     return _TOKEN_RE.sub("<token>", text)
 
 
-__all__ = ["EXIT_TERMINATED", "Terminated", "exit_now", "on_sigterm_raise", "run_body",
-           "scrub_secrets"]
+__all__ = ["Terminated", "exit_now", "on_sigterm_raise", "run_body", "scrub_secrets"]

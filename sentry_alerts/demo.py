@@ -91,7 +91,7 @@ def managed_objects(emu: Any, org_slug: str, policy_name: str) -> list[tuple[str
     """(kind, id, stored copy) of every stored detector / alert rule carrying the policy's
     marker, oldest first. Detectors whose deletion is pending do not count: Sentry no longer
     serves them."""
-    from sentry_alerts.emulator.monitors import PENDING_DELETION
+    from sentry_alerts.emulator.monitors_store import PENDING_DELETION
 
     with emu.lock:
         org = emu.state.org(org_slug)

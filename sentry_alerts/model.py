@@ -181,18 +181,46 @@ def describe_thresholds(spec: AlertSpec) -> str:
 
 
 def quote_search_value(value: str) -> str:
-    """Quote a value for Sentry's search syntax: `"GET /api/x"`, with `"` and `\\` escaped."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """Quote a value for Sentry's search syntax so that it means exactly `value`.
+
+    Sentry's grammar (getsentry/sentry, src/sentry/api/event_search.py) reads a quoted value as
+    `"` then `\\"` or any other character, up to the next `"`: only `\\"` is an escape. An
+    unescaped `*` is a wildcard, and `\\*` a literal star. A backslash is otherwise literal, so
+    it is not doubled. Two things cannot be written this way: a backslash at the very end (it
+    would escape the closing quote) and a backslash before `*` (it would make a wildcard); the
+    policy refuses transaction names with either (policy/text_fields.py)."""
+    return '"' + value.replace('"', '\\"').replace("*", "\\*") + '"'
 
 
-# One search term: key:value, the value bare or in double quotes (with \" and \\ escapes).
-_TERM_RE = re.compile(r'\s*([A-Za-z_.]+):("(?:[^"\\]|\\.)*"|[^\s"()]+)\s*')
+def unquotable_search_value(value: str) -> str | None:
+    """Why `value` cannot be written in Sentry's search syntax with its meaning kept, or None."""
+    if value.endswith("\\"):
+        return "it ends with a backslash, which would escape the closing quote"
+    if "\\*" in value:
+        return "a backslash before `*` would turn the star into a wildcard"
+    return None
+
+
+# One search term: key:value, the value bare or quoted as Sentry reads it: `"`, then `\"` or
+# any other character (possessive, as Sentry's PEG grammar never backtracks into it), then `"`.
+_TERM_RE = re.compile(r'\s*([A-Za-z_.]+):("(?:\\"|[^"])*+"|[^\s"()]+)\s*')
+_WILDCARD_RE = re.compile(r"(?<!\\)(?:\\\\)*\*")  # a `*` after an even number of `\`
+
+
+def _search_value(raw: str) -> str | None:
+    """What Sentry matches for a value as written (quoted or bare), or None for a wildcard."""
+    value = raw[1:-1] if raw.startswith('"') else raw
+    value = value.replace('\\"', '"')
+    if _WILDCARD_RE.search(value):
+        return None
+    return value.replace("\\*", "*")
 
 
 def transaction_filter(query: str) -> tuple[str, bool] | None:
     """(transaction, has `is_transaction:true`) when a query is only a filter on one
     transaction, as sentry-alerts writes it or as Sentry's UI does (`transaction:/x` bare, the
-    two terms in either order); None for anything else (other filters, negations, ORs)."""
+    two terms in either order); None for anything else (other filters, negations, ORs,
+    wildcards)."""
     terms: dict[str, str] = {}
     pos = 0
     while pos < len(query):
@@ -205,9 +233,8 @@ def transaction_filter(query: str) -> tuple[str, bool] | None:
     flag = terms.pop("is_transaction", None)
     if value is None or terms or flag not in (None, "true"):
         return None
-    if value.startswith('"'):
-        value = re.sub(r"\\(.)", r"\1", value[1:-1])
-    return (value, flag is not None) if value else None
+    transaction = _search_value(value)
+    return (transaction, flag is not None) if transaction else None
 
 
 def same_query(a: str, b: str) -> bool:

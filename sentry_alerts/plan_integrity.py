@@ -14,15 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sentry_alerts.diff import diff_alerts
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import (
-    EXECUTED_ACTIONS,
-    Change,
-    Plan,
-    alert_to_dict,
-    diff_alerts,
-    policy_projects,
-)
+from sentry_alerts.plan import desired_alerts, policy_projects
+from sentry_alerts.plan_data import EXECUTED_ACTIONS, Change, Plan, alert_to_dict
 
 # Fields of a desired alert named in a refusal, in the order people read them.
 _SHOWN = ("critical_ms", "warning_ms", "resolve_ms", "statistic", "query", "window_minutes",
@@ -45,7 +40,7 @@ def expected_changes(plan: Plan, policy: Any, backend: Any,
     """The changes the plan's policy and options give against `live` (what `build_plan` does,
     without its reference checks, which the plan already passed)."""
     live = as_the_plan_saw_them(plan, live)
-    desired = [backend.materialize(spec, plan.dataset) for spec in policy.specs]
+    desired = desired_alerts(policy, backend, plan.dataset)
     managed = {a.marker.key for a in live
                if a.marker is not None and a.marker.policy == policy.name}
     other_api: list[Alert] = []

@@ -29,16 +29,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sentry_alerts.diff import field_changes
 from sentry_alerts.errors import SentryAlertsError, StalePlanError
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import (
-    Change,
-    Plan,
-    PlannedPolicy,
-    field_changes,
-    policy_projects,
-    resolve_org,
-)
+from sentry_alerts.plan import PlannedPolicy, policy_projects, resolve_org
+from sentry_alerts.plan_data import Change, Plan
 
 MAX_PLAN_BYTES = 64 * 1_048_576  # a 5,000-alert plan is a few MB
 # Refusals list at most this many reasons, then "and N more".

@@ -17,9 +17,11 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sentry_alerts.visible_text import visible
+
 if TYPE_CHECKING:
     from sentry_alerts.apply import ApplyResult, Outcome
-    from sentry_alerts.plan import Plan
+    from sentry_alerts.plan_data import Plan
     from sentry_alerts.sentry.backend import Backend
 
 
@@ -30,7 +32,7 @@ class _StderrNotices(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = record.getMessage()
+            text = visible(record.getMessage(), lines=True)  # Sentry's words, shown safely
             if record.levelno >= logging.WARNING:
                 text = "warning: " + text
             stream = sys.stderr
@@ -121,21 +123,29 @@ class ProgressBar:
 
 
 class StopOnCtrlC:
-    """While active (a `with` block in the main thread): the first Ctrl-C sets `event` (apply
-    sends nothing more, waits for the changes in flight, and reports as usual); the second
-    exits at once with 130, leaving the changes in flight to Sentry."""
+    """While active (a `with` block in the main thread): the first Ctrl-C or SIGTERM (a CI job
+    cancelled, `kill`) sets `event` (apply sends nothing more, waits for the changes in flight,
+    and reports as usual: what was done, what was not sent); a second signal exits at once,
+    leaving the changes in flight to Sentry. `exit_code`: 130 after Ctrl-C, 143 after SIGTERM,
+    as shells report them."""
 
     def __init__(self, err: TextIO | None = None) -> None:
         self.event = threading.Event()
         self.err = err or sys.stderr
+        self.signum: int | None = None  # the first signal received
         self._previous: Any = None
         self._previous_term: Any = None
         self._installed = False
 
+    @property
+    def exit_code(self) -> int:
+        from sentry_alerts.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
+
+        return EXIT_TERMINATED if self.signum == signal.SIGTERM else EXIT_INTERRUPTED
+
     def __enter__(self) -> StopOnCtrlC:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
-            # SIGTERM (a CI job cancelled, `kill`): the same orderly stop as Ctrl-C.
             self._previous_term = signal.signal(signal.SIGTERM, self._handle)
             self._installed = True
         return self
@@ -148,15 +158,23 @@ class StopOnCtrlC:
 
     def _handle(self, signum: int, frame: object) -> None:
         if self.event.is_set():
-            self.err.write("\nInterrupted again: exiting now. The changes that were in flight "
-                           "may still complete in Sentry; run plan to see.\n")
+            self.err.write(("\nTerminated again (SIGTERM)" if signum == signal.SIGTERM else
+                            "\nInterrupted again") + ": exiting now. The changes that were in "
+                           "flight may still complete in Sentry; run plan to see.\n")
             for stream in (sys.stdout, self.err):
                 with contextlib.suppress(OSError, ValueError):
                     stream.flush()
-            os._exit(130)
+            os._exit(128 + signum)
+        self.signum = signum
         self.event.set()
-        self.err.write("\nStopping: nothing more is sent to Sentry; waiting for the changes in "
-                       "flight to finish (press Ctrl-C again to quit at once).\n")
+        if signum == signal.SIGTERM:
+            self.err.write("\nTerminated (SIGTERM): stopping. Nothing more is sent to Sentry; "
+                           "waiting for the changes in flight to finish, then reporting what "
+                           "was done (a second SIGTERM or Ctrl-C quits at once).\n")
+        else:
+            self.err.write("\nStopping: nothing more is sent to Sentry; waiting for the "
+                           "changes in flight to finish (press Ctrl-C again to quit at "
+                           "once).\n")
         self.err.flush()
 
 

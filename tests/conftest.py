@@ -70,9 +70,9 @@ def assert_golden(path: Path, name: str, actual: str, *, update: bool, regenerat
 # --- the canary scan: no token in any output of the suite (issue 12) ---
 
 def _secrets() -> tuple[str, ...]:
-    from sentry_alerts.emulator import server
+    from sentry_alerts.emulator import seed
 
-    return tuple(value for name, value in vars(server).items()
+    return tuple(value for name, value in vars(seed).items()
                  if name.endswith("_TOKEN") and isinstance(value, str))
 
 

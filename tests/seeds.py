@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from sentry_alerts.emulator.server import DEFAULT_SEED
+from sentry_alerts.emulator.seed import DEFAULT_SEED
 
 
 def default_seed(**org: Any) -> dict:

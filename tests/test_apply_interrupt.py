@@ -1,7 +1,8 @@
 """Ctrl-C during apply, typed into a real (pseudo-)terminal: the first stops sending, waits for
 the changes in flight and prints the same summary as a finished apply (what was done, what was
 not), exit 130; the second exits at once. Every alert reported as created exists, and every
-alert that exists was reported."""
+alert that exists was reported. SIGTERM (a CI job cancelled) does the same, exit 143, and the
+next apply converges without a duplicate."""
 
 from __future__ import annotations
 
@@ -10,16 +11,21 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import termios
 import time
+from collections import Counter
 from pathlib import Path
 
 from policy_texts import policy_head
+from typer.testing import CliRunner
 
+from sentry_alerts.cli import app
 from sentry_alerts.demo import managed_objects
 from sentry_alerts.emulator import ALERTS_TOKEN
+from sentry_alerts.model import Marker
 
 POLICY = "interrupted"
 COUNT = 24
@@ -66,6 +72,11 @@ class Terminal:
             return False
         self.seen += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
         return bool(chunk)
+
+    def type(self, text: str) -> None:
+        """Type `text` (e.g. "yes\n" at the confirmation), a moment after the prompt appeared."""
+        time.sleep(0.2)
+        os.write(self.master, text.encode())
 
     def ctrl_c(self) -> None:
         # As a person would, a moment after the text appeared: a 0x03 written the instant a
@@ -141,3 +152,43 @@ def test_ctrl_c_before_anything_is_sent_says_nothing_changed(emulator_factory, t
     assert code == 130, shown
     assert "interrupted (Ctrl-C); nothing was changed in Sentry" in shown
     assert managed_objects(emu, "acme", POLICY) == [] and not emu.calls("POST")
+
+
+def test_sigterm_during_apply_stops_reports_and_the_next_apply_converges(emulator_factory,
+                                                                         tmp_path):
+    """As a CI runner cancels a job: SIGTERM to the process, no terminal."""
+    emu = emulator_factory(profile="self-hosted-25")  # the legacy alert rules this time
+    policy = tmp_path / "interrupted.yaml"
+    write_policy(policy)
+    emu.faults.latency(0.3, route="alert_rules.create")  # mid-way when the signal comes
+    env = {**os.environ, "SENTRY_URL": emu.url, "SENTRY_AUTH_TOKEN": ALERTS_TOKEN,
+           "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "sentry_alerts", "apply", str(policy),
+                             "--auto-approve", "--parallelism", "2"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while len(emu.calls("POST", "/alert-rules/")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)  # two creates answered, more in flight
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 143, out + err
+    assert "Terminated (SIGTERM): stopping. Nothing more is sent to Sentry" in err
+    summary = re.search(r"Apply interrupted: (\d+) created, 0 updated, 0 deleted; (\d+) not "
+                        r"sent\.", out)
+    assert summary, out + err
+    created, not_sent = int(summary.group(1)), int(summary.group(2))
+    assert created == len(managed_objects(emu, "acme", POLICY)) == out.count("✓ create ")
+    assert created >= 2 and not_sent > 0 and created + not_sent == COUNT
+    assert "Traceback" not in out + err and "Run apply again to continue" in out
+
+    emu.faults.clear()
+    cli_env = {"SENTRY_URL": emu.url, "SENTRY_AUTH_TOKEN": ALERTS_TOKEN, "NO_COLOR": "1"}
+    again = CliRunner().invoke(app, ["apply", str(policy), "--auto-approve"], env=cli_env)
+    assert again.exit_code == 0, again.output
+    assert f"Apply complete: {not_sent} created, 0 updated, 0 deleted." in again.output
+    keys = Counter(Marker.find(item["description"]).key
+                   for _, _, item in managed_objects(emu, "acme", POLICY))
+    assert len(keys) == COUNT and set(keys.values()) == {1}  # each once: no duplicate
+    clean = CliRunner().invoke(app, ["plan", str(policy), "--detailed-exitcode"], env=cli_env)
+    assert clean.exit_code == 0, clean.output

@@ -8,6 +8,7 @@ from backend_support import differences, fast_connect, spec
 
 from sentry_alerts.emulator import ADMIN_TOKEN
 from sentry_alerts.model import EmailTarget, SlackTarget
+from sentry_alerts.sentry.monitors_bodies import detector_body
 
 ORG = "/api/0/organizations/acme"
 
@@ -89,8 +90,9 @@ def test_an_unmanaged_monitor_shows_every_linked_workflow(emulator):
     backend = fast_connect(emulator).backend
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     detector = requests.post(emulator.url + f"{ORG}/projects/backend/detectors/", headers=headers,
-                             json=backend.detector_body(backend.materialize(
-                                 spec("x", targets=[]), "spans"), []) | {"description": "mine"},
+                             json=detector_body(backend.materialize(
+                                 spec("x", targets=[]), "spans"), [], backend.directory)
+                             | {"description": "mine"},
                              timeout=5).json()
     requests.post(emulator.url + f"{ORG}/workflows/", headers=headers, timeout=5, json={
         "name": "Team", "detectorIds": [int(detector["id"])],
@@ -111,7 +113,8 @@ def test_adopting_a_monitor_moves_it_off_the_alerts_people_made_for_it(emulator)
     slack = [SlackTarget("#ops-alerts")]
 
     def ui_monitor(key: str) -> dict:
-        body = backend.detector_body(backend.materialize(spec(key, targets=slack), "spans"), [])
+        body = detector_body(backend.materialize(spec(key, targets=slack), "spans"), [],
+                             backend.directory)
         return requests.post(emulator.url + f"{ORG}/projects/backend/detectors/",
                              headers=headers, json=body | {"description": "made in the UI"},
                              timeout=5).json()

@@ -9,6 +9,7 @@ from backend_support import fast_connect, spec
 
 from sentry_alerts.emulator import ADMIN_TOKEN
 from sentry_alerts.model import SlackTarget
+from sentry_alerts.sentry.monitors_bodies import detector_body
 
 ORG = "/api/0/organizations/acme"
 HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -48,7 +49,8 @@ def test_legacy_rules_say_what_the_policy_cannot_express(emulator_factory):
 
 def test_monitors_say_what_the_policy_cannot_express(emulator):
     backend = fast_connect(emulator).backend
-    base = backend.detector_body(backend.materialize(spec("x", targets=[]), "spans"), [])
+    base = detector_body(backend.materialize(spec("x", targets=[]), "spans"), [],
+                         backend.directory)
 
     def monitor(name: str, **changes) -> str:
         body = {**base, "name": name, "description": "", **changes}

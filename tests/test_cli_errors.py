@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import typer
 
-from sentry_alerts.cli import run_command
+from sentry_alerts.cli_runner import run_command
 
 
 def _boom(message: str):

@@ -13,8 +13,10 @@ from backend_support import fast_connect, spec
 
 from sentry_alerts.emulator import ADMIN_TOKEN, NO_SCOPES_TOKEN, READ_ONLY_TOKEN
 from sentry_alerts.errors import AuthError, SentryAlertsError, SentryAPIError
-from sentry_alerts.sentry.client import InsecureURLError, SentryClient, flatten_sentry_body
+from sentry_alerts.sentry.client import SentryClient
 from sentry_alerts.sentry.connect import connect
+from sentry_alerts.sentry.http_errors import flatten_sentry_body
+from sentry_alerts.sentry.transport import InsecureURLError
 
 WRONG_TOKEN = "sntryu_this_is_not_a_valid_token_12345"
 

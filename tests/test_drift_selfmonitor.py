@@ -22,7 +22,7 @@ from import_support import cli
 from ingest_support import Ingest
 
 from sentry_alerts.demo import edit_threshold_in_ui
-from sentry_alerts.emulator.server import load_seed
+from sentry_alerts.emulator.seed import load_seed
 
 POLICY = str(POLICIES / "critical-endpoints.yaml")
 # A token in Sentry's old format (64 hex characters, no sntryu_ prefix): only scrubbing by

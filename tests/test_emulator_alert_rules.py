@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from sentry_alerts.emulator import ADMIN_TOKEN, READ_ONLY_TOKEN
-from sentry_alerts.emulator.alert_rules import SLACK_FAILED_MESSAGE, SLACK_RATE_LIMITED_MESSAGE
-from sentry_alerts.emulator.server import load_seed
+from sentry_alerts.emulator.seed import load_seed
+from sentry_alerts.emulator.slack_task import SLACK_FAILED_MESSAGE, SLACK_RATE_LIMITED_MESSAGE
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 RULES = "/api/0/organizations/acme/alert-rules/"

@@ -12,11 +12,11 @@ import pytest
 import requests
 
 from sentry_alerts.emulator import ADMIN_TOKEN, READ_ONLY_TOKEN, run_emulator
-from sentry_alerts.emulator.monitors_validation import (
-    ACTOR_FORMAT,
+from sentry_alerts.emulator.detector_validation import (
     TRANSACTION_CREATE_MESSAGE,
     TRANSACTION_UPDATE_MESSAGE,
 )
+from sentry_alerts.emulator.monitors_fields import ACTOR_FORMAT
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ORG = "/api/0/organizations/acme"

@@ -12,7 +12,9 @@ import pytest
 import requests
 from test_emulator_monitors import DETECTOR, ORG, create_detector, with_changes, workflow
 
-from sentry_alerts.emulator import ADMIN_TOKEN, alert_rules, monitors
+from sentry_alerts.emulator import ADMIN_TOKEN, alert_rules, monitors_store
+from sentry_alerts.emulator import detectors as detector_endpoints
+from sentry_alerts.emulator import workflows as workflow_endpoints
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -50,10 +52,11 @@ def served(monkeypatch):
             return real(*args, **kwargs)
         return serve
 
-    monkeypatch.setattr(monitors, "serve_detector",
-                        counting("detector", monitors.serve_detector))
-    monkeypatch.setattr(monitors, "serve_workflow",
-                        counting("workflow", monitors.serve_workflow))
+    # Patched where the list handlers look them up.
+    monkeypatch.setattr(detector_endpoints, "serve_detector",
+                        counting("detector", detector_endpoints.serve_detector))
+    monkeypatch.setattr(workflow_endpoints, "serve_workflow",
+                        counting("workflow", workflow_endpoints.serve_workflow))
     monkeypatch.setattr(alert_rules, "serialize", counting("rule", alert_rules.serialize))
     return counts
 
@@ -130,7 +133,7 @@ def _expected_links(emu) -> dict[str, list[str]]:
     with emu.lock:
         out = {}
         for detector_id, detector in org.detectors.items():
-            if detector.get(monitors.PENDING_DELETION):
+            if detector.get(monitors_store.PENDING_DELETION):
                 continue
             out[str(detector_id)] = [
                 str(wid) for wid, wf in sorted(org.workflows.items())
@@ -185,7 +188,8 @@ def test_the_link_index_follows_every_kind_of_write(emulator_factory):
             requests.delete(f"{emu.url}{ORG}/detectors/{gone}/", headers=AUTH, timeout=10)
         assert _served_links(emu) == _expected_links(emu), f"after step {step} ({op})"
 
-    # Sentry's migration of a legacy rule adds a detector and a workflow outside monitors.py.
+    # Sentry's migration of a legacy rule adds a detector and a workflow outside the
+    # endpoints (detectors.py, workflows.py).
     made = requests.post(f"{emu.url}{ORG}/alert-rules/", json=legacy_rule("legacy"),
                          headers=AUTH, timeout=10)
     assert made.status_code == 201, made.text

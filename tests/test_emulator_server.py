@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from sentry_alerts.emulator import ADMIN_TOKEN, NO_SCOPES_TOKEN, RateLimit
-from sentry_alerts.emulator.server import load_seed
+from sentry_alerts.emulator.seed import load_seed
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ORG = "/api/0/organizations/acme/"

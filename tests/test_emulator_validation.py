@@ -12,7 +12,8 @@ import pytest
 import requests
 
 from sentry_alerts.emulator import ADMIN_TOKEN
-from sentry_alerts.emulator.alert_rules import DATASETS, TRANSACTIONS_DISABLED
+from sentry_alerts.emulator.alert_rules import TRANSACTIONS_DISABLED
+from sentry_alerts.emulator.alert_rules_validation import DATASETS
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 RULES = "/api/0/organizations/acme/alert-rules/"

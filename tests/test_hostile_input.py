@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from sentry_alerts.cli import app
 from sentry_alerts.emulator import ALERTS_TOKEN
-from sentry_alerts.sentry.client import describe_http_error
+from sentry_alerts.sentry.http_errors import describe_http_error
 
 POLICY = """\
 version: 1

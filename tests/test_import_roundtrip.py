@@ -13,7 +13,7 @@ import yaml
 from conftest import POLICIES
 from import_support import SLACK_ID, TEAM_SRE, UI, USER_BOB, adopt_round_trip, cli
 
-from sentry_alerts.emulator.server import load_seed
+from sentry_alerts.emulator.seed import load_seed
 from sentry_alerts.errors import SentryAlertsError
 from sentry_alerts.importer.read import _require_complete
 from sentry_alerts.model import Marker

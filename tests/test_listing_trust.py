@@ -5,13 +5,20 @@ the listing): each makes it incomplete, and nothing is deleted or "confirmed" af
 from __future__ import annotations
 
 import re
+import threading
+import time
 from urllib.parse import unquote
 
+import pytest
 from backend_support import fast_connect, spec
+from policy_texts import policy_head
 from stub_server import json_answer, stub_server
 from test_client import create_many
+from typer.testing import CliRunner
 
-from sentry_alerts.emulator import ADMIN_TOKEN
+from sentry_alerts.cli import app
+from sentry_alerts.demo import managed_objects
+from sentry_alerts.emulator import ADMIN_TOKEN, ALERTS_TOKEN
 from sentry_alerts.model import EmailTarget
 from sentry_alerts.sentry.client import SentryClient
 from sentry_alerts.sentry.common import collect_pages
@@ -198,3 +205,97 @@ def test_a_lost_create_is_not_sent_again_after_an_incomplete_listing(emulator_fa
     conn.client.on_request = None
     emu.faults.clear()
     assert len(_managed(backend, "k101")) == 1  # landed once, never sent twice
+
+
+# --- someone else creates or deletes alerts while a listing is read, through the CLI ---
+
+def _bystanders(emu, template: dict, count: int) -> list[int]:
+    """`count` unmanaged legacy rules, newer than everything so far (the list is newest
+    first): as if people had made them in Sentry's UI."""
+    made = []
+    with emu.lock:
+        store = emu.state.org("acme").alert_rules
+        for i in range(count):
+            rule_id = emu.state.ids("alert_rule").next()
+            store[rule_id] = {**template, "id": str(rule_id), "name": f"someone's rule {i}",
+                              "description": ""}
+            made.append(rule_id)
+    return made
+
+
+def _during_the_listing(emu, event) -> threading.Thread:
+    """Run `event()` once, after the first page of the alert rules list was answered and
+    before the second is read (every list page is slowed down by 0.15 s to make room). The
+    first answered GET of the list is the backend probe (one item), the second the page."""
+    emu.faults.latency(0.15, route="alert_rules.list", times=None)
+
+    def watch() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if len([1 for m, p, s in list(emu.request_log)
+                    if m == "GET" and p.endswith("/alert-rules/") and s == 200]) >= 2:
+                event()
+                return
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("event", ["delete", "insert"])
+def test_alerts_changed_by_someone_else_during_a_listing_never_cost_a_copy(
+        emulator_factory, tmp_path, event):
+    """The legacy list is offset-paginated, newest first. A delete on page 1 while it is read
+    pulls our alert (the oldest, first on page 2) back onto page 1, so the listing misses it:
+    apply would create a second copy. An insert pushes our alert (last on page 1) onto page 2,
+    where it is seen twice: --prune would delete the "younger copy", its only copy."""
+    emu = emulator_factory(profile="self-hosted-25")
+    path = tmp_path / "stable.yaml"
+    path.write_text(policy_head("stable") + "  - transaction: GET /api/stable\n"
+                    "    sla: {p95: 500ms}\n    alert: {critical: 750ms}\n")
+    env = {"SENTRY_URL": emu.url, "SENTRY_AUTH_TOKEN": ALERTS_TOKEN, "NO_COLOR": "1"}
+
+    def cli(*args: str):
+        result = CliRunner().invoke(app, [*args, str(path), "--auto-approve"], env=env)
+        assert "Traceback" not in result.output
+        return result
+
+    assert cli("apply").exit_code == 0
+    [(_, ours, template)] = managed_objects(emu, "acme", "stable")
+    if event == "insert":  # ours last on page 1: one older rule, ours, 99 newer
+        _bystanders(emu, template, 1)
+        emu.delete("alert_rule", ours, "acme")
+        assert cli("apply").exit_code == 0
+        [(_, ours, _)] = managed_objects(emu, "acme", "stable")
+    others = _bystanders(emu, template, 100 if event == "delete" else 99)
+    emu.request_log.clear()
+    if event == "delete":
+        thread = _during_the_listing(emu, lambda: emu.delete("alert_rule", others[50], "acme"))
+    else:
+        thread = _during_the_listing(emu, lambda: _bystanders(emu, template, 1))
+    during = cli("apply", "--prune")
+    thread.join(timeout=10)
+    emu.faults.clear()
+    assert during.exit_code == 1, during.output
+    assert "incomplete" in during.output and "nothing was applied" in during.output
+    assert not emu.calls("POST") and not emu.calls("DELETE"), emu.calls()
+    assert [i for _, i, _ in managed_objects(emu, "acme", "stable")] == [ours]
+
+    after = cli("apply", "--prune")  # nobody changes anything now
+    assert after.exit_code == 0 and "No changes." in after.output, after.output
+    assert [i for _, i, _ in managed_objects(emu, "acme", "stable")] == [ours]
+
+
+def test_a_count_that_changes_between_pages_makes_the_listing_incomplete():
+    """A delete during the listing skips an item without repeating one: only Sentry's count
+    of the list (X-Hits) going down shows it."""
+    def shrinking(method, path, headers):
+        if "cursor=" in path:
+            return json_answer([{"id": "0"}], **{"X-Hits": "2"})
+        return json_answer([{"id": "3"}, {"id": "2"}], **{"X-Hits": "3"}, Link=(
+            '<http://x/list/>; rel="next"; results="true"; cursor="0:2:0"'))
+
+    items, complete, problems, _ = collect(shrinking)
+    assert not complete and "changed while it was read" in problems[0], problems
+    assert "counted 3 alerts, then 2" in problems[0]

@@ -273,6 +273,17 @@ def test_another_filter_is_a_change(typed):
     assert change.action == "update" and [f.field for f in change.fields] == ["query"]
 
 
+def test_a_wildcard_typed_in_sentry_is_not_the_transaction_with_a_star():
+    """`*` unescaped is Sentry's wildcard; sentry-alerts writes `\\*`, the literal star."""
+    desired = want("items", "GET /api/*/items")
+    assert desired.query.endswith('transaction:"GET /api/\\*/items"')
+    [same] = diff_alerts(POLICY, [desired], [live_copy(desired, "7")])
+    assert same.action == "unchanged"
+    wildcard = 'is_transaction:true transaction:"GET /api/*/items"'
+    [change] = diff_alerts(POLICY, [desired], [live_copy(desired, "7", query=wildcard)])
+    assert change.action == "update" and [f.field for f in change.fields] == ["query"]
+
+
 def test_construct_makes_the_same_frozen_dataclass_as_its_init():
     """model.construct skips the generated __init__ of Alert and AlertSpec (issue 11: 5 µs
     each, 20,000 times in a plan of 10,000): the objects must be equal, hash alike, and fill

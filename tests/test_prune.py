@@ -20,7 +20,7 @@ from sentry_alerts.apply import apply_plan
 from sentry_alerts.cli import app
 from sentry_alerts.demo import managed_objects
 from sentry_alerts.emulator import ALERTS_TOKEN
-from sentry_alerts.emulator.monitors import PENDING_DELETION
+from sentry_alerts.emulator.monitors_store import PENDING_DELETION
 from sentry_alerts.errors import SentryAlertsError, SentryAPIError
 from sentry_alerts.model import AlertSpec, SlackTarget, desired_alert
 from sentry_alerts.plan import diff_alerts, plan_policy

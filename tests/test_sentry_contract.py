@@ -25,6 +25,7 @@ from sentry_alerts.emulator import ADMIN_TOKEN
 from sentry_alerts.model import SlackTarget
 from sentry_alerts.plan import field_changes
 from sentry_alerts.sentry.connect import connect
+from sentry_alerts.sentry.monitors_echoes import parse_detector, parse_workflow
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ORG = "/api/0/organizations/acme"
@@ -185,8 +186,8 @@ def backend(emulator):
 
 
 def _parsed(backend, detector: dict, workflows: list[dict]):
-    linked = [backend._parse_workflow(w) for w in workflows]
-    return backend.parse(detector, linked)
+    linked = [parse_workflow(w, backend.directory) for w in workflows]
+    return parse_detector(detector, linked, backend.directory)
 
 
 def test_the_client_reads_sentrys_detector_and_workflow(backend):
@@ -207,7 +208,7 @@ def test_the_client_reads_sentrys_detector_and_workflow(backend):
         assert _parsed(backend, load(name + ".jsonc"), []).name
     listed = load("api-docs-example__head__GET__org_workflows__200__ListAllWorkflowsInAnOrganization"
                   ".jsonc")
-    assert all(backend._parse_workflow(w) for w in listed)
+    assert all(parse_workflow(w, backend.directory) for w in listed)
 
 
 def test_shapes_sentry_varies_give_no_false_diff(backend):

@@ -17,7 +17,7 @@ import typer
 from sentry_alerts.cli_help import PlainCommand
 from sentry_alerts.cli_options import RetryBudgetOpt, VerboseOpt, check_backend
 
-RunCommand = Callable[..., None]  # cli.run_command(body, verbose=...)
+RunCommand = Callable[..., None]  # cli_runner.run_command(body, verbose=...)
 
 
 def register_commands(app: typer.Typer, run_command: RunCommand) -> None:

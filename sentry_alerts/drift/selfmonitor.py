@@ -172,7 +172,7 @@ class SelfMonitor:
 
 
 def change_data(change: Any) -> dict[str, Any]:
-    from sentry_alerts.plan import FIELD_LABELS
+    from sentry_alerts.diff import FIELD_LABELS
 
     return {"action": change.action, "key": change.key, "name": change.name,
             "id": change.remote_id,

@@ -6,15 +6,14 @@
 """
 
 from sentry_alerts.emulator.profiles import DEFAULT_PROFILE, PROFILES, Profile, RateLimit
-from sentry_alerts.emulator.server import (
+from sentry_alerts.emulator.seed import (
     ADMIN_TOKEN,
     ALERTS_TOKEN,
     NO_SCOPES_TOKEN,
     OUTSIDER_TOKEN,
     READ_ONLY_TOKEN,
-    Emulator,
-    run_emulator,
 )
+from sentry_alerts.emulator.server import Emulator, run_emulator
 
 __all__ = ["ADMIN_TOKEN", "ALERTS_TOKEN", "DEFAULT_PROFILE", "NO_SCOPES_TOKEN", "OUTSIDER_TOKEN", "PROFILES",
            "READ_ONLY_TOKEN", "Emulator", "Profile", "RateLimit", "run_emulator"]

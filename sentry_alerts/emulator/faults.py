@@ -12,6 +12,8 @@ Kinds:
 - "drop_after_commit": run the handler (the change IS committed), then close the connection
   without sending any answer.
 - "page_error": the listing's page number `page` (1 = first page) answers 500; other pages work.
+- "slack_lookup_failed", "slack_lookup_stuck": the async Slack lookup a legacy create or update
+  starts fails, or never finishes (slack_lookup_faults.py).
 
 Matching: `route` is a route name or glob ("alert_rules.create", "alert_rules.*", "detectors.*"),
 `path` a regular expression searched in the request path, `method` an HTTP method; each left
@@ -27,7 +29,9 @@ from dataclasses import asdict, dataclass, field
 from itertools import count
 from typing import Any
 
-KINDS = ("latency", "error", "rate_limit", "brownout", "reset", "drop_after_commit", "page_error")
+SLACK_LOOKUP_FAILED, SLACK_LOOKUP_STUCK = "slack_lookup_failed", "slack_lookup_stuck"
+KINDS = ("latency", "error", "rate_limit", "brownout", "reset", "drop_after_commit", "page_error",
+         SLACK_LOOKUP_FAILED, SLACK_LOOKUP_STUCK)
 _fault_ids = count(1)
 
 
@@ -98,6 +102,12 @@ class FaultSet:
 
     def failing_page(self, page: int, *, times: int | None = 1, **match: Any) -> Fault:
         return self.add("page_error", page=page, times=times, **match)
+
+    def slack_lookup_fails(self, times: int | None = 1, **match: Any) -> Fault:
+        return self.add(SLACK_LOOKUP_FAILED, times=times, **match)
+
+    def slack_lookup_stuck(self, times: int | None = 1, **match: Any) -> Fault:
+        return self.add(SLACK_LOOKUP_STUCK, times=times, **match)
 
     def clear(self) -> None:
         with self._lock:

@@ -1,15 +1,15 @@
 """Which workflows link to each detector: the reverse of the workflows' `detectorIds`.
 
-Links live in one place, each stored workflow's `detectorIds` (monitors.py); a detector's
+Links live in one place, each stored workflow's `detectorIds` (monitors_store.py); a detector's
 `workflowIds` is computed when it is served. Computing it by scanning every workflow made a
 list page cost O(N) per detector, so a 10,000-monitor listing never finished (issue 11). This
 index answers per detector in O(its links), and holds the forward direction too, so a write
 changes only the links it touches.
 
-Kept in step by monitors.py at every write of a link (a workflow created, updated or deleted,
-a detector's `workflowIds`, a detector's deletion task). Writes made elsewhere (Sentry's
-migration of legacy rules, `Emulator.edit`/`delete`, a restored state file) call
-`invalidate()`; the next read then rebuilds the index from the stored workflows once.
+Kept in step by detectors.py and workflows.py at every write of a link (a workflow created,
+updated or deleted, a detector's `workflowIds`, a detector's deletion task). Writes made
+elsewhere (Sentry's migration of legacy rules, `Emulator.edit`/`delete`, a restored state file)
+call `invalidate()`; the next read then rebuilds the index from the stored workflows once.
 All calls happen under `Emulator.lock`.
 """
 
@@ -43,7 +43,7 @@ class WorkflowLinks:
         self.rebuilds = 0  # full rebuilds from every stored workflow (tests count them)
 
     def invalidate(self) -> None:
-        """Links were written outside monitors.py: rebuild on the next read."""
+        """Links were written outside the endpoints: rebuild on the next read."""
         self._by_detector = None
         self._by_workflow = {}
 

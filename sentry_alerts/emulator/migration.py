@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from sentry_alerts.emulator.core import iso_now
-from sentry_alerts.emulator.monitors import owner_json
+from sentry_alerts.emulator.monitors_store import owner_json
 from sentry_alerts.emulator.state import Organization
 
 PRIORITY = {"critical": 75, "warning": 50}

@@ -1,9 +1,10 @@
-"""The emulator's HTTP server: sockets -> Request -> faults, rate limits, auth -> handler.
+"""The emulator: one `Emulator` owns the state, the profile, the router, the faults and the
+request log, and answers each request: Request -> faults, rate limits, auth -> handler.
 
-One `Emulator` owns the state, the profile, the router, the faults and the request log, and
-runs a stdlib `ThreadingHTTPServer` on 127.0.0.1 in a background thread. Handlers are plain
-functions `handler(emu, req, **path_params) -> Response` registered by each handler module's
-`register(router)`.
+It serves on 127.0.0.1 in a background thread (the sockets: http_server.py). Handlers are
+plain functions `handler(emu, req, **path_params) -> Response` registered by each handler
+module's `register(router)`. The seed is read by seed.py, the admin API is admin.py, and the
+`sentry-alerts emulator` command is command.py.
 """
 
 from __future__ import annotations
@@ -12,42 +13,32 @@ import contextlib
 import json
 import logging
 import os
-import socket
-import struct
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import yaml
-
-from sentry_alerts.emulator import alert_rules, lookups, monitors
+# By module path, not `from sentry_alerts.emulator import ...`: the package's __init__ imports
+# this module, and importing the package back from here would be an import circle.
+import sentry_alerts.emulator.alert_rules as alert_rules
+import sentry_alerts.emulator.lookups as lookups
+import sentry_alerts.emulator.monitors as monitors
 from sentry_alerts.emulator.core import JSON, ApiError, Request, Response, Route, Router
 from sentry_alerts.emulator.faults import FaultSet
+from sentry_alerts.emulator.http_server import HTTPHandler, Server
 from sentry_alerts.emulator.migration import migrate_rules
 from sentry_alerts.emulator.pagination import page_number, paginate
 from sentry_alerts.emulator.profiles import Profile, RateLimit, get_profile
 from sentry_alerts.emulator.ratelimit import RateLimiter
+from sentry_alerts.emulator.seed import load_seed
 from sentry_alerts.emulator.state import EmulatorState, deep_merge
 
 log = logging.getLogger("sentry_alerts.emulator")
 
-ADMIN_PREFIX = "/__emulator__/"
-DEFAULT_SEED = Path(__file__).with_name("default_seed.yaml")
-# Named seeds: the default seed plus these organizations' extra keys (merged by slug).
-NAMED_SEEDS = {"migrated-from-legacy": Path(__file__).with_name("seed_migrated.yaml")}
-# The default seed's tokens (fake, emulator-only secrets).
-ADMIN_TOKEN = "sntryu_emulator_admin_0000000000000000"
-ALERTS_TOKEN = "sntryu_emulator_alerts_000000000000000"
-READ_ONLY_TOKEN = "sntryu_emulator_readonly_0000000000000"
-NO_SCOPES_TOKEN = "sntryu_emulator_noscopes_0000000000000"
-# Carol's token: scopes to write alerts, but she is on no team (lists need `project`).
-OUTSIDER_TOKEN = "sntryu_emulator_outsider_0000000000000"
 GONE_BODY = {"message": "This API no longer exists."}
 DEPRECATION_DATE = "2026-05-14T00:00:00+00:00"
 
@@ -60,26 +51,6 @@ SPACES_IN_TOKEN = {"detail": "Invalid token header. Token string should not cont
 
 def internal_error_body() -> dict[str, str]:
     return {"detail": "Internal Error", "errorId": uuid.uuid4().hex}
-
-
-def load_seed(seed: str | Path | dict | None) -> dict[str, Any]:
-    """The seed as a dict: a path to YAML/JSON, a dict, None for the default seed, or a name
-    from NAMED_SEEDS (the default seed with that file's additions)."""
-    if isinstance(seed, dict):
-        return seed
-    if seed is not None and str(seed) in NAMED_SEEDS and not Path(seed).exists():
-        base = load_seed(None)
-        extra = yaml.safe_load(NAMED_SEEDS[str(seed)].read_text(encoding="utf-8"))
-        by_slug = {o["slug"]: o for o in base["organizations"]}
-        for org in extra.get("organizations") or []:
-            by_slug[org["slug"]].update({k: v for k, v in org.items() if k != "slug"})
-        return base
-    path = Path(seed) if seed is not None else DEFAULT_SEED
-    text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: a seed must be a mapping with `organizations` and `tokens`")
-    return data
 
 
 class Emulator:
@@ -122,7 +93,7 @@ class Emulator:
         self._register("legacy", alert_rules.register)
         self._register("monitors", monitors.register)
         self.rate_limiter = RateLimiter(self.profile.rate_limits) if self.profile.rate_limits else None
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
         if self.state_file and self.state_file.is_file():
@@ -148,7 +119,7 @@ class Emulator:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> Emulator:
-        server = _Server((self.host, self.port), _HTTPHandler)
+        server = Server((self.host, self.port), HTTPHandler)
         server.emu = self  # type: ignore[attr-defined]
         self._server = server
         self.port = server.server_address[1]
@@ -376,126 +347,11 @@ class Emulator:
         if not (token.scopes & route.scopes):
             raise ApiError(403, {"detail": "You do not have permission to perform this action."})
 
-    # --- admin API (no auth; a path Sentry does not use) ---
-
-    def handle_admin(self, method: str, raw_path: str, raw_body: bytes) -> Response:
-        parts = urlsplit(raw_path)
-        name = parts.path[len(ADMIN_PREFIX):].strip("/")
-        try:
-            body = json.loads(raw_body) if raw_body.strip() else {}
-        except ValueError as exc:
-            return Response(400, {"detail": f"JSON parse error - {exc}"})
-        try:
-            return self._admin(method, name, body)
-        except (KeyError, ValueError, TypeError) as exc:
-            return Response(400, {"detail": str(exc).strip("'\"")})
-        except ApiError as exc:
-            return Response(exc.status, exc.body)
-
-    def _admin(self, method: str, name: str, body: Any) -> Response:
-        if name == "" and method == "GET":
-            return Response(200, {"profile": self.profile.name, "url": self.url,
-                                  "organizations": sorted(self.state.orgs),
-                                  "tokens": [{"name": t.name, "token": t.token,
-                                              "scopes": sorted(t.scopes)}
-                                             for t in self.state.tokens.values()]})
-        if name == "faults":
-            if method == "GET":
-                return Response(200, [f.to_json() for f in self.faults.list()])
-            if method == "POST":
-                fields = dict(body)
-                kind = fields.pop("kind")
-                return Response(201, self.faults.add(kind, **fields).to_json())
-            if method == "DELETE":
-                self.faults.clear()
-                return Response(204)
-        if name == "log":
-            if method == "GET":
-                return Response(200, [{"method": m, "path": p, "status": s}
-                                      for m, p, s in list(self.request_log)])
-            if method == "DELETE":
-                self.request_log.clear()
-                return Response(204)
-        if name == "migrate" and method == "POST":
-            return Response(200, self.migrate_legacy_rules(body.get("org"), body.get("ids")))
-        if name == "state" and method == "GET":
-            with self.lock:
-                return Response(200, self.state.to_json())
-        if name == "edit" and method == "POST":
-            kind, obj_id, org = body["kind"], body["id"], body.get("org")
-            if body.get("delete"):
-                self.delete(kind, obj_id, org)
-                return Response(204)
-            return Response(200, self.edit(kind, obj_id, body.get("changes") or {}, org))
-        return Response(404, {"detail": f"unknown admin call {method} {ADMIN_PREFIX}{name}"})
 
 
 def _bearer(headers: dict[str, str]) -> str | None:
     scheme, _, rest = headers.get("authorization", "").partition(" ")
     return rest.strip() or None if scheme.lower() == "bearer" else None
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # the default backlog of 5 stalls bursts of parallel clients
-
-
-class _HTTPHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in separate writes
-    server_version = "sentry-emulator"
-    sys_version = ""
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        log.debug("%s " + format, self.address_string(), *args)
-
-    def _serve(self) -> None:
-        emu: Emulator = self.server.emu  # type: ignore[attr-defined]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw_body = self.rfile.read(length) if length else b""
-        method = self.command.upper()
-        if self.path.startswith(ADMIN_PREFIX):
-            self._send(emu.handle_admin(method, self.path, raw_body))
-            return
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        response, action = emu.handle(method, self.path, headers, raw_body, self.client_address[0])
-        path = unquote(urlsplit(self.path).path)
-        if action is not None:
-            emu.request_log.append((method, path, 0))  # 0 = no answer was sent
-            self._close(reset=action == "reset")
-            return
-        assert response is not None
-        emu.request_log.append((method, path, response.status))
-        self._send(response)
-
-    def _close(self, reset: bool) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            if reset:  # SO_LINGER 0: close() sends a TCP RST
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                           struct.pack("ii", 1, 0))
-            else:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            self.connection.close()
-
-    def _send(self, response: Response) -> None:
-        body = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
-        self.send_response(response.status)
-        if response.body is not None:
-            self.send_header("Content-Type", "application/json")
-        for key, value in response.headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        try:
-            self.end_headers()
-            if body and self.command != "HEAD":
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            # The client gave up (its timeout or deadline) after the request was handled, as
-            # a real client does; Sentry only logs that, and so does the log above.
-            self.close_connection = True
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
 
 @contextlib.contextmanager
@@ -510,40 +366,3 @@ def run_emulator(profile: str | Profile | None = None, seed: str | Path | dict |
         yield emu
     finally:
         emu.stop()
-
-
-def serve(*, port: int = 0, profile: str | None = None, seed: str | Path | None = None,
-          state_file: str | Path | None = None, slack_task_delay: float = 2.0,
-          out: Any = None) -> int:
-    """The `sentry-alerts emulator` command: serve until Ctrl-C, printing the URL and tokens.
-    Bad input becomes a SentryAlertsError (one paragraph, no traceback)."""
-    import sys
-
-    from sentry_alerts.errors import SentryAlertsError
-
-    out = out or sys.stdout
-    try:
-        emu = Emulator(profile=profile, seed=seed, state_file=state_file, port=port,
-                       slack_task_delay=slack_task_delay)
-    except FileNotFoundError as exc:
-        raise SentryAlertsError(f"cannot read the emulator seed or state file: {exc.filename} "
-                                "does not exist. Pass an existing YAML/JSON file.") from None
-    except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
-        raise SentryAlertsError(f"cannot start the emulator: {exc}. Check --profile and the "
-                                "seed/state file (format: docs/emulator.md).") from None
-    try:
-        emu.start()
-    except OSError as exc:
-        raise SentryAlertsError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}. Choose "
-                                "another --port (or 0 for a free one).") from None
-    from sentry_alerts.emulator.banner import banner
-
-    print(banner(emu, admin_prefix=ADMIN_PREFIX), file=out, flush=True)
-    try:
-        while True:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        print("Emulator stopped.", file=out)
-    finally:
-        emu.stop()
-    return 0

@@ -2,8 +2,9 @@
 the stored alerts, tokens and id sequences.
 
 All mutation happens under `Emulator.lock`. Stored alerts are plain JSON dicts keyed by int id:
-`org.alert_rules` holds each rule in its detail-GET shape (see alert_rules.py), and
-`org.detectors` / `org.workflows` hold whatever monitors.py stores. That makes out-of-band edits
+`org.alert_rules` holds each rule in its detail-GET shape (see alert_rules_stored.py), and
+`org.detectors` / `org.workflows` hold what detectors.py and workflows.py store
+(monitors_store.py). That makes out-of-band edits
 (what a person does in the UI) and state files simple: they are dict updates.
 
 Ids: one `core.IdSequence` per kind, shared by all orgs, from `state.ids(kind)`. Kinds in use:
@@ -175,7 +176,7 @@ class Token:
 
 @dataclass
 class SlackTask:
-    """An async Slack lookup started by a 202 answer (alert_rules.py fills it in)."""
+    """An async Slack lookup started by a 202 answer (slack_task.py fills it in)."""
 
     uuid: str
     org_slug: str

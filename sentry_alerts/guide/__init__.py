@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sentry_alerts.errors import SentryAlertsError
 from sentry_alerts.guide import alerts_ui, monitors_ui
 from sentry_alerts.guide.index import render_index
 from sentry_alerts.guide.values import UI, UIS, form_values
@@ -84,7 +85,7 @@ def selected_uis(ui: str) -> tuple[UI, ...]:
 
 def items_from_plan(plan: Any, specs: Sequence[AlertSpec]) -> tuple[GuideItem, ...]:
     """A plan's changes as guide items (specs matched by key)."""
-    from sentry_alerts.plan import field_changes
+    from sentry_alerts.diff import field_changes
 
     by_key = {s.key: s for s in specs}
     items = []
@@ -126,6 +127,7 @@ def build_guide(policy: Any, *, ui: str = "both", plan: Any = None,
     if items is None:
         items = tuple(GuideItem("create", s, s.name) for s in policy.specs)
     items = tuple(items)
+    _check_page_names(items)
     pages: dict[str, str] = {}
     for item in items:
         spec = item.spec
@@ -133,8 +135,11 @@ def build_guide(policy: Any, *, ui: str = "both", plan: Any = None,
             continue
         if item.status == "conflict" and item.foreign:
             continue  # another policy owns it: only renaming helps (explained on the index)
+        # With a plan, each alert on the dataset the plan chose for it (a transaction's own
+        # `dataset:` may differ from the policy's).
+        own = item.desired.dataset if dataset and item.desired is not None else dataset
         for this_ui in uis:
-            values = form_values(spec, this_ui, dataset)
+            values = form_values(spec, this_ui, own)
             if item.desired is not None and len(values) == 1:
                 values = (replace(values[0], alert=item.desired),)
             nav = _nav(spec.key, this_ui, uis)
@@ -150,6 +155,23 @@ def build_guide(policy: Any, *, ui: str = "both", plan: Any = None,
                          policy_path=policy_path or getattr(policy, "path", None), reason=reason)
     pages["index.md"] = GENERATED_MARK + "\n\n" + index
     return Guide(pages=pages, uis=uis, items=items)
+
+
+def _check_page_names(items: Sequence[GuideItem]) -> None:
+    """Each alert's page is named after its key (letters, digits, `.`, `_`, `-`: never a path).
+    Keys that differ only in case would be one file on macOS and Windows, one page silently
+    overwriting the other: refused."""
+    seen: dict[str, str] = {}
+    for item in items:
+        if item.spec is None:
+            continue
+        key = item.spec.key
+        other = seen.setdefault(key.casefold(), key)
+        if other != key:
+            raise SentryAlertsError(
+                f"the keys {other!r} and {key!r} differ only in case, so their guide pages "
+                f"({other}.md and {key}.md) would be one file on macOS and Windows, one "
+                "silently overwriting the other; give one of the transactions another `id:`.")
 
 
 def _nav(key: str, ui: UI, uis: Sequence[UI]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sentry_alerts.guide import markdown as md
+import sentry_alerts.guide.markdown as md
 from sentry_alerts.guide.values import FormValues
 from sentry_alerts.model import EmailTarget, SlackTarget, format_ms, format_window
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sentry_alerts.guide import markdown as md
+import sentry_alerts.guide.markdown as md
 from sentry_alerts.guide.values import UI, UI_TITLES
 from sentry_alerts.model import SlackTarget, format_ms, format_targets, format_window
 

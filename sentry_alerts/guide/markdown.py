@@ -3,12 +3,16 @@
 Transaction names are free text: they may hold `|`, backticks, `*` or `<`. Values a person
 copies go into code spans (or fenced blocks when they span lines); the helpers pick fences
 long enough for the content and escape what GitHub's table parser would otherwise split.
+Control, bidi and zero-width characters (possible in names read from Sentry) are shown as
+escapes (visible_text.py), so nothing on a page is hidden or reordered.
 """
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
+
+from sentry_alerts.visible_text import visible
 
 _BACKTICK_RUN = re.compile(r"`+")
 # Characters that start Markdown syntax anywhere in a line of text; `<` only where it could
@@ -22,7 +26,7 @@ def _longest_backtick_run(text: str) -> int:
 
 def code(text: str) -> str:
     """`text` as an inline code span that renders exactly `text` (single line)."""
-    text = text.replace("\r", " ").replace("\n", " ")
+    text = visible(text.replace("\r", " ").replace("\n", " "))
     fence = "`" * (_longest_backtick_run(text) + 1)
     # CommonMark strips one space from each side when both are present, and a backtick next
     # to the fence would merge with it: pad in both cases.
@@ -49,11 +53,12 @@ def code_cell(text: str) -> str:
 
 def text(value: str) -> str:
     """Plain text with Markdown syntax characters escaped (for names in headings and prose)."""
-    return _TEXT_SPECIAL.sub(r"\\\1", value.replace("\n", " "))
+    return _TEXT_SPECIAL.sub(r"\\\1", visible(value.replace("\r", " ").replace("\n", " ")))
 
 
 def fenced(content: str, info: str = "text") -> str:
     """A fenced code block holding `content` verbatim (multi-line values)."""
+    content = visible(content, lines=True)
     fence = "`" * max(3, _longest_backtick_run(content) + 1)
     return f"{fence}{info}\n{content}\n{fence}"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sentry_alerts.guide import markdown as md
+import sentry_alerts.guide.markdown as md
 from sentry_alerts.guide.common import (
     ONLY_WORKSPACE,
     change_table,

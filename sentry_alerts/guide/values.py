@@ -146,6 +146,6 @@ def notification_alert_name(policy: str, targets: tuple) -> str:
     The monitors backend's own name: "Notify <targets> (sentry-alerts policy P, targets H)".
     The part in parentheses marks the Alert as managed, so sentry-alerts reuses it for every
     monitor of the policy with the same targets instead of creating another one."""
-    from sentry_alerts.sentry.monitors import workflow_name  # imported late: pulls in requests
+    from sentry_alerts.sentry.monitors_bodies import workflow_name  # late: pulls in requests
 
     return workflow_name(policy, tuple(targets))

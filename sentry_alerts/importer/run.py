@@ -94,7 +94,7 @@ def prove(reading: Reading, policy_name: str, entries: list[Entry], skipped: lis
           connection: Any, *, several_workspaces: bool, out: Path | None
           ) -> tuple[Rendered, list[Entry], list[Skipped]]:
     """Render, check, materialise and compare until no entry has to move to the comments."""
-    from sentry_alerts.plan import FIELD_LABELS, field_changes
+    from sentry_alerts.diff import FIELD_LABELS, field_changes
     from sentry_alerts.policy.loader import check_bytes
 
     filename = str(out) if out is not None else "<import>"

@@ -21,6 +21,7 @@ from sentry_alerts.policy.durations import suspicious_bare_number
 from sentry_alerts.policy.fields import DATASET_CHOICES
 from sentry_alerts.policy.plain import SETTINGS, read_defaults, read_head, read_transaction
 from sentry_alerts.policy.templates import DEFAULT_NAME_TEMPLATE, MAX_NAME, PLACEHOLDERS
+from sentry_alerts.policy.text_fields import check_text_fields
 from sentry_alerts.policy.transaction_spec import build_spec, slug_key
 from sentry_alerts.policy.yamltree import Path, YamlDocument
 
@@ -85,7 +86,7 @@ class Checker:
                   *, salvaging: bool) -> tuple[Any, frozenset[str] | None]:
         from pydantic import ValidationError
 
-        from sentry_alerts.policy import models
+        import sentry_alerts.policy.models as models
         from sentry_alerts.policy.errors_map import translate
         from sentry_alerts.policy.salvage import salvage
 
@@ -134,6 +135,7 @@ class Checker:
             return self.out
         if not self.doc.printable:
             check_invisible(self, data, ())
+        check_text_fields(self, data)  # what each free-text field may hold
         head = read_head(data) or self.validate("PolicyHead", data, ())
         raw_items = data.get("transactions")
         if head is None:

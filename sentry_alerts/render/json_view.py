@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from sentry_alerts.plan import Plan
+from sentry_alerts.plan_data import Plan
 
 
 def render_json(plan: Plan) -> str:

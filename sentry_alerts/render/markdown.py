@@ -20,10 +20,12 @@ from __future__ import annotations
 import difflib
 import html
 
+from sentry_alerts.diff import FIELD_LABELS, format_field
 from sentry_alerts.guide.markdown import code, fenced, text
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import FIELD_LABELS, Change, Plan, format_field
+from sentry_alerts.plan_data import Change, Plan
 from sentry_alerts.render import kept_counts, plural
+from sentry_alerts.visible_text import visible
 
 MARKER_PREFIX = "<!-- sentry-alerts-plan:"
 # A value longer than this, or over several lines, is folded in <details> instead of a cell.
@@ -57,7 +59,7 @@ def _text(value: str) -> str:
 
 def _html(value: str) -> str:
     """Text inside raw HTML (`<summary>`), where Markdown escapes would show as backslashes."""
-    return html.escape(value.replace("\r", " ").replace("\n", " "))
+    return html.escape(visible(value.replace("\r", " ").replace("\n", " ")))
 
 
 def _code(value: str) -> str:
@@ -100,13 +102,29 @@ def _id(change: Change) -> str:
     return _code(change.remote_id) if change.remote_id else "—"
 
 
-def _create_rows(changes: tuple[Change, ...]) -> list[list[str]]:
+def _metric(alert: Alert, plan: Plan) -> str:
+    """The aggregate, and the dataset where the transaction asks for another than the plan's."""
+    own = f" on {_code(alert.dataset)}" if alert.dataset != plan.dataset else ""
+    return _code(alert.aggregate) + own
+
+
+def _own_datasets(plan: Plan) -> str:
+    """` (1 alert on `metrics`)` when alerts use another dataset than the policy's, else ''."""
+    counts: dict[str, int] = {}
+    for c in plan.changes:
+        if c.desired is not None and c.desired.dataset != plan.dataset:
+            counts[c.desired.dataset] = counts.get(c.desired.dataset, 0) + 1
+    return (" (" + ", ".join(f"{plural(n, 'alert')} on {_code(d)}"
+                             for d, n in sorted(counts.items())) + ")") if counts else ""
+
+
+def _create_rows(changes: tuple[Change, ...], plan: Plan) -> list[list[str]]:
     rows = []
     for c in changes:
         a = c.desired
         assert a is not None
         rows.append([_name(c), _code(c.key), _cell_value(a.project or "none"),
-                     _cell_value(a.environment or "all environments"), _code(a.aggregate),
+                     _cell_value(a.environment or "all environments"), _metric(a, plan),
                      _cell_value(format_field("critical_ms", a.critical_ms)),
                      _cell_value(format_field("warning_ms", a.warning_ms)),
                      _cell_value(format_field("window_minutes", a.window_minutes)),
@@ -220,7 +238,7 @@ def _render(plan: Plan, *, details: bool, max_rows: int | None) -> str:
     creates = plan.of("create")
     if creates:
         out += ["", f"#### ➕ Create ({len(creates)})", ""]
-        out += _table(CREATE_COLUMNS, _create_rows(creates), max_rows=max_rows)
+        out += _table(CREATE_COLUMNS, _create_rows(creates, plan), max_rows=max_rows)
         if details:
             out += ["", "<details><summary>All values of the new alerts</summary>", ""]
             for c in creates:
@@ -264,7 +282,7 @@ def _render(plan: Plan, *, details: bool, max_rows: int | None) -> str:
 
     out += ["", f"<sub>Policy {_code(plan.policy_path)} ({_code(_short_hash(plan))}) · "
                 f"{_text(plan.url)} · backend {_code(plan.backend)} · dataset "
-                f"{_code(plan.dataset)} · planned {_text(plan.created_at)}"
+                f"{_code(plan.dataset)}{_own_datasets(plan)} · planned {_text(plan.created_at)}"
                 + (" · with `--prune`" if plan.prune else "")
                 + (" · with `--adopt`" if plan.adopt else "") + "</sub>"]
     return "\n".join(out) + "\n"

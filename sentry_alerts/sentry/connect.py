@@ -19,16 +19,12 @@ from urllib.parse import urlsplit
 from sentry_alerts.errors import AuthError, SentryAlertsError, SentryAPIError
 from sentry_alerts.sentry.alert_rules import AlertRulesBackend
 from sentry_alerts.sentry.backend import Backend
-from sentry_alerts.sentry.client import (
-    DEFAULT_RETRY_BUDGET,
-    SentryClient,
-    check_url,
-)
+from sentry_alerts.sentry.client import DEFAULT_RETRY_BUDGET, SentryClient
 from sentry_alerts.sentry.common import project_scope
 from sentry_alerts.sentry.deadline import Deadline
 from sentry_alerts.sentry.lookups import Directory
 from sentry_alerts.sentry.monitors import MonitorsBackend
-from sentry_alerts.sentry.transport import check_transport
+from sentry_alerts.sentry.transport import check_transport, check_url
 
 BACKENDS = ("auto", "alert-rules", "monitors")
 NO_TOKEN = ("no Sentry token: set SENTRY_AUTH_TOKEN or pass --token (an auth token with "

@@ -9,10 +9,15 @@ complete only when:
 - no cursor repeats and every announced next page has one (client.paginate raises);
 - no id appears twice (an insert during the listing): the listing is inconsistent, so
   incomplete; nothing is deleted after it, and no "confirmed" verdict is drawn from it;
+- the total Sentry counts for the list (`X-Hits`, sent with every page) is the same on every
+  page: a delete during the listing skips an item without repeating one, and only the count
+  going down shows it (the skipped alert would be created a second time);
 - at most MAX_PAGES pages (a server that never stops announcing more).
 
-A skipped item (a delete during the listing) cannot be seen in one listing; apply lists again
-before deleting anything (apply_guard.py), and the next plan shows what was missed.
+Sentry counts at most 1,000 hits (`X-Max-Hits`), and a create and a delete between the same two
+pages cancel out in the count; such a listing misses at most the new alert (no skip: the two
+shifts cancel too). Apply also lists again before deleting anything (apply_guard.py), and the
+next plan shows anything missed.
 """
 
 from __future__ import annotations
@@ -20,6 +25,20 @@ from __future__ import annotations
 from typing import Any
 
 MAX_PAGES = 500  # 50,000 alerts at 100 per page: far beyond any real organization
+
+
+class Page(list):
+    """One page's items, and the total Sentry counted for the whole list when it sent one
+    (`X-Hits`)."""
+
+    hits: int | None = None
+
+
+def page_of(items: list[Any], headers: Any) -> Page:
+    page = Page(items)
+    raw = headers.get("X-Hits") if headers is not None else None
+    page.hits = int(raw) if isinstance(raw, str) and raw.strip().isdigit() else None
+    return page
 
 
 class PageChecks:
@@ -30,6 +49,7 @@ class PageChecks:
         self.what = what
         self.pages = 0
         self._ids: set[str] = set()
+        self._hits: int | None = None
         self.problem: str | None = None
 
     def add(self, page: list[Any]) -> bool:
@@ -49,4 +69,13 @@ class PageChecks:
                                 "deleted while it was read), so it cannot be trusted")
                 return False
             self._ids.add(rid)
+        hits = getattr(page, "hits", None)
+        if hits is not None:
+            if self._hits is not None and hits != self._hits:
+                self.problem = (f"{self.what} changed while it was read (Sentry counted "
+                                f"{self._hits} alerts, then {hits}: alerts were created or "
+                                "deleted meanwhile, so one may have been skipped), so it "
+                                "cannot be trusted")
+                return False
+            self._hits = hits
         return True

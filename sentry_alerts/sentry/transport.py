@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import requests
+
 from sentry_alerts.errors import SentryAlertsError
-from sentry_alerts.sentry.client import is_loopback
 
 log = logging.getLogger("sentry_alerts.sentry")
 
@@ -48,3 +51,60 @@ def check_transport(base_url: str, *, insecure: bool, ca_bundle: str | None) -> 
             log.warning("--insecure has no effect for %s: plain http:// is only a risk to "
                         "other machines, and TLS certificates are always verified (use "
                         "--ca-bundle for a private certificate authority).", parts.hostname)
+
+
+class InsecureURLError(SentryAlertsError):
+    """Plain http:// to a host that is not this machine."""
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, *, insecure: bool = False) -> str:
+    """The base URL without a trailing slash or `/api/0`; raises a clear error when unusable."""
+    raw = url.strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SentryAlertsError(
+            f"the Sentry URL {raw!r} is not an http(s) URL; pass e.g. --url https://sentry.io "
+            "or your self-hosted address.")
+    if parts.scheme == "http" and not insecure and not is_loopback(parts.hostname):
+        raise InsecureURLError(
+            f"refusing to send the Sentry token over plain http:// to {parts.hostname}: use "
+            "https://, or pass --insecure if this network is trusted (http:// is only allowed "
+            "to this machine by default).")
+    base = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+    if base.endswith("/api/0"):
+        base = base[: -len("/api/0")]
+    return base
+
+
+def new_session(max_concurrency: int) -> requests.Session:
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4,
+                                            pool_maxsize=max(10, max_concurrency + 4),
+                                            max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    # The environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, ...) is read once per client
+    # by environment_settings and passed with each request, instead of again per request.
+    # It also keeps a ~/.netrc entry from replacing the token's Authorization header.
+    session.trust_env = False
+    return session
+
+
+def environment_settings(base_url: str) -> dict[str, Any]:
+    """requests' proxies, TLS verification (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) and client
+    certificate for this base URL, as a session that trusts the environment would use."""
+    with requests.Session() as probe:
+        probe.trust_env = True
+        found = probe.merge_environment_settings(base_url + "/", {}, None, None, None)
+    return {"proxies": found["proxies"], "verify": found["verify"], "cert": found["cert"]}
