@@ -79,6 +79,8 @@ def _check_entry(checker: Any, entry: dict, path: tuple) -> None:
 
 
 def _one_line(checker: Any, value: str, path: tuple, what: str) -> None:
+    if "\n" not in value and "\r" not in value and "\t" not in value:
+        return  # the usual case, without a loop over the characters (issue 11)
     bad = next((c for c in value if c in "\n\r\t"), None)
     if bad is not None:
         kind = "a tab" if bad == "\t" else "a line break"
