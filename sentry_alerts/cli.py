@@ -303,7 +303,7 @@ def apply(
                          retry_budget=retry_budget, timeout=timeout, guide_dir=guide_dir,
                          no_fallback=no_fallback)
 
-    run_command(body, verbose=verbose)
+    run_command(body, verbose=verbose, changes_sentry=True)
 
 
 

@@ -22,13 +22,13 @@ def _echo_error(message: str) -> None:
 
 
 def run_command(fn: Callable[[], int | None], *, verbose: bool = False,
-                leaves_nothing: bool = False) -> None:
+                leaves_nothing: bool = False, changes_sentry: bool = False) -> None:
     """Run a command body: user-facing errors become `error: ...` and an exit code, never a
     traceback. Retries and Sentry's deprecation notices go to stderr; with `verbose`, each HTTP
     call too. `leaves_nothing`: in the console script, the process may end at once
-    (command.exit_now)."""
+    (command.exit_now). `changes_sentry`: apply (a broken pipe is then reported)."""
     code = run_body(fn, echo=_echo_error, verbose=verbose, leaves_nothing=leaves_nothing,
-                    passthrough=(typer.Exit, typer.Abort))
+                    changes_sentry=changes_sentry, passthrough=(typer.Exit, typer.Abort))
     raise typer.Exit(code)
 
 

@@ -12,7 +12,13 @@ import re
 import sys
 from collections.abc import Callable
 
-from sentry_alerts.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, SentryAlertsError
+from sentry_alerts.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    SentryAlertsError,
+)
 from sentry_alerts.visible_text import visible
 
 # Set by the console script (console.main, cli.main); never when the app runs inside another
@@ -50,12 +56,13 @@ def exit_now(code: int) -> None:
 
 
 def run_body(fn: Callable[[], int | None], *, echo: Callable[[str], None],
-             verbose: bool = False, leaves_nothing: bool = False,
+             verbose: bool = False, leaves_nothing: bool = False, changes_sentry: bool = False,
              passthrough: tuple[type[BaseException], ...] = ()) -> int:
     """Run a command body and return its exit code: user-facing errors are written with
     `echo` (to stderr) as `error: ...`, never a traceback. Retries and Sentry's deprecation
     notices go to stderr; with `verbose`, each HTTP call too. `leaves_nothing`: in the console
-    script, the process ends at once (exit_now). `passthrough`: exceptions that carry their own
+    script, the process ends at once (exit_now). `changes_sentry` (apply): a broken pipe is
+    reported on stderr, since Sentry may have changed before it. `passthrough`: exceptions that carry their own
     exit (typer's)."""
     from sentry_alerts.terminal import show_notices
 
@@ -75,6 +82,8 @@ def run_body(fn: Callable[[], int | None], *, echo: Callable[[str], None],
     except KeyboardInterrupt:  # before apply sends anything (apply's own Ctrl-C: terminal.py)
         echo("\nerror: interrupted (Ctrl-C); nothing was changed in Sentry.")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _broken_pipe(echo, quiet=not changes_sentry)
     except (SystemExit, *passthrough):
         raise
     except Exception as exc:  # a bug of ours: still one paragraph, never a traceback
@@ -88,6 +97,25 @@ def run_body(fn: Callable[[], int | None], *, echo: Callable[[str], None],
     if quick:
         exit_now(code)
     return code
+
+
+def _broken_pipe(echo: Callable[[str], None], *, quiet: bool) -> int:
+    """The reader of our output went away (`sentry-alerts plan | head`). Like other Unix tools,
+    stop and exit 141 (128 + SIGPIPE), saying nothing: the reader chose to stop. Except apply,
+    which may have changed Sentry before the pipe closed: it says so on stderr, usually still
+    read (a CI log)."""
+    import contextlib
+
+    # Later writes (and Python's own flush at exit) must not fail again on the closed pipe.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    if not quiet:
+        with contextlib.suppress(OSError, ValueError):
+            echo("error: standard output was closed while sentry-alerts was writing to it "
+                 "(broken pipe), so it stopped; run `sentry-alerts plan` to see what Sentry "
+                 "holds now.")
+    return EXIT_BROKEN_PIPE
 
 
 _TOKEN_RE = re.compile(r"sntry[a-z]_[A-Za-z0-9_=+/.-]+|(?i:bearer)\s+\S+")

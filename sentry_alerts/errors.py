@@ -13,6 +13,7 @@ EXIT_CHANGES = 2  # plan --detailed-exitcode found changes
 EXIT_MANUAL_GUIDE = 3  # no API access: a manual setup guide was written instead
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 EXIT_TERMINATED = 143  # SIGTERM (128 + 15: a CI job cancelled, `kill`)
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE: `... | head`)
 
 
 class SentryAlertsError(Exception):
