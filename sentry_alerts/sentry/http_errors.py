@@ -108,7 +108,7 @@ def describe_http_error(method: str, path: str, status: int | None, body: JSON,
                   "already applied stays)")
     elif status == 400 and any(text in said for text in DATASET_REFUSALS):
         advice = ("this Sentry refuses that dataset for new alerts; set `dataset: spans` (or "
-                  "`auto`) in the policy")
+                  "`auto`) in the policy, or in the transaction that names its own `dataset:`")
     elif status == 400:
         advice = "fix the value Sentry names in the policy and re-run"
     else:
