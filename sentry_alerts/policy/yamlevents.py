@@ -226,6 +226,9 @@ class Builder(Scalars, MergeKeys, Recovery):
                 self.errors.append(self.duplicate_key(key, key_mark, result, at))
                 continue
             event = get()
+            # A plain scalar is read here, not through node(): most values of a policy are,
+            # and a call per value costs about a tenth of the read (issue 11). sequence()
+            # repeats these lines for the same reason.
             if type(event) is ScalarEvent and event.anchor is None and event.tag is None \
                     and scalars_fit:
                 text = event.value
