@@ -203,3 +203,16 @@ def test_the_link_index_follows_every_kind_of_write(emulator_factory):
     expected = _expected_links(emu)
     assert [d["id"] for d in by_links] == sorted(
         expected, key=lambda d: (len(expected[d]), int(d)), reverse=True)
+
+
+@pytest.mark.parametrize(("count", "hits"), [(60, "60"), (1000, "1000"), (10_000, "1000")])
+def test_x_hits_counts_up_to_x_max_hits_as_sentry_does(count, hits):
+    """Sentry's `count_hits` counts `queryset[:max_hits]` (src/sentry/api/paginator.py), so a
+    list of 10,000 says 1000: a client cannot see a delete in a long list from the count."""
+    from sentry_alerts.emulator.core import Request
+    from sentry_alerts.emulator.pagination import paginate
+
+    req = Request("GET", f"{ORG}/detectors/", {"per_page": ["100"]}, {})
+    page = paginate("http://emulator", req, [{"id": str(i)} for i in range(count)])
+    assert (page.headers["X-Hits"], page.headers["X-Max-Hits"]) == (hits, "1000")
+    assert len(page.body) == min(count, 100)

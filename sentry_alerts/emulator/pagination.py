@@ -2,7 +2,9 @@
 
 Cursor: "<per_page>:<page>:<is_prev>" as Sentry's OffsetPaginator (page number, not row offset).
 Clients must treat it as opaque. Both Link rels are always present; `results="false"` marks an
-empty page. `X-Hits` carries the total.
+empty page. `X-Hits` carries the total, counted up to `X-Max-Hits` (1,000) as Sentry's
+`count_hits` counts `queryset[:max_hits]` (src/sentry/api/paginator.py, MAX_HITS_LIMIT): a
+list of 10,000 says 1000.
 """
 
 from __future__ import annotations
@@ -89,5 +91,6 @@ def paginate(base_url: str, req: Request, items: list[JSON], *,
         _link(base_url, req, f"{limit}:{page - 1}:1", "previous", has_prev),
         _link(base_url, req, f"{limit}:{page + 1}:0", "next", has_next),
     ])
-    headers = {"Link": links, "X-Hits": str(len(items)), "X-Max-Hits": str(MAX_HITS)}
+    headers = {"Link": links, "X-Hits": str(min(len(items), MAX_HITS)),
+               "X-Max-Hits": str(MAX_HITS)}
     return Response(200, chunk, headers)

@@ -14,7 +14,9 @@ complete only when:
   going down shows it (the skipped alert would be created a second time);
 - at most MAX_PAGES pages (a server that never stops announcing more).
 
-Sentry counts at most 1,000 hits (`X-Max-Hits`), and a create and a delete between the same two
+Sentry counts at most 1,000 hits (`X-Max-Hits`): beyond that the count stays 1000 and a delete
+during the listing goes unseen (apply's copy check after its creates removes the second copy
+it causes: apply_copies.py). A create and a delete between the same two
 pages cancel out in the count; such a listing misses at most the new alert (no skip: the two
 shifts cancel too). Apply also lists again before deleting anything (apply_guard.py), and the
 next plan shows anything missed.
