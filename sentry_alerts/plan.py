@@ -9,7 +9,7 @@ The module people import: it also offers the plan's types (`plan_data.py`) and t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -62,16 +62,7 @@ def build_plan(policy: Any, connection: Any, *, policy_path: str, adopt: bool = 
     listing = list_alerts_with_lookups(backend, getattr(connection, "directory", None),
                                        policy.specs, None if prune else policy_projects(policy))
     desired = desired_alerts(policy, backend, choice.dataset)
-    # Before proposing a create, look for the alert in the other API (a policy applied with
-    # the legacy backend, on a server that now serves monitors too): only then, so a plan
-    # with nothing to create costs no request more.
-    managed = {a.marker.key for a in listing.alerts
-               if a.marker is not None and a.marker.policy == policy.name}
-    other_api: list[Alert] = []
-    legacy_rules = getattr(backend, "legacy_rules", None)
-    if legacy_rules is not None and any(
-            d.marker is not None and d.marker.key not in managed for d in desired):
-        other_api = legacy_rules(policy_projects(policy))
+    other_api = other_api_alerts(policy, backend, desired, listing.alerts)
     # Never prune after an incomplete listing: a missing page may hold what makes others
     # look like orphans. The plan still says prune=True, so the views can say it was skipped.
     changes = diff_alerts(policy.name, desired, listing.alerts, adopt=adopt,
@@ -127,6 +118,21 @@ class PlannedPolicy:
     plan: Plan
     policy: Any  # policy.Policy
     connection: Any  # sentry.connect.Connection
+
+
+def other_api_alerts(policy: Any, backend: Backend, desired: list[Alert],
+                     live: Sequence[Alert]) -> list[Alert]:
+    """The policy's alerts in the other API (a policy applied with the legacy backend, on a
+    server that now serves monitors too), which a create would replace. Asked only when some
+    desired alert is not live, so a plan with nothing to create costs no request more."""
+    legacy_rules = getattr(backend, "legacy_rules", None)
+    if legacy_rules is None:
+        return []
+    managed = {a.marker.key for a in live
+               if a.marker is not None and a.marker.policy == policy.name}
+    if not any(d.marker is not None and d.marker.key not in managed for d in desired):
+        return []
+    return legacy_rules(policy_projects(policy))
 
 
 def _require_targets(policy: Any) -> None:

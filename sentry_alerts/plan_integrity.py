@@ -16,7 +16,7 @@ from typing import Any
 
 from sentry_alerts.diff import diff_alerts
 from sentry_alerts.model import Alert
-from sentry_alerts.plan import desired_alerts, policy_projects
+from sentry_alerts.plan import desired_alerts, other_api_alerts
 from sentry_alerts.plan_data import EXECUTED_ACTIONS, Change, Plan, alert_to_dict
 
 # Fields of a desired alert named in a refusal, in the order people read them.
@@ -41,13 +41,7 @@ def expected_changes(plan: Plan, policy: Any, backend: Any,
     without its reference checks, which the plan already passed)."""
     live = as_the_plan_saw_them(plan, live)
     desired = desired_alerts(policy, backend, plan.dataset)
-    managed = {a.marker.key for a in live
-               if a.marker is not None and a.marker.policy == policy.name}
-    other_api: list[Alert] = []
-    legacy_rules = getattr(backend, "legacy_rules", None)
-    if legacy_rules is not None and any(
-            d.marker is not None and d.marker.key not in managed for d in desired):
-        other_api = legacy_rules(policy_projects(policy))
+    other_api = other_api_alerts(policy, backend, desired, live)
     return diff_alerts(policy.name, desired, live, adopt=plan.adopt, prune=plan.prune,
                        other_api=other_api)
 
