@@ -253,3 +253,16 @@ def test_an_entry_validate_strict_would_refuse_moves_to_the_comments(emulator, t
     assert "validate --strict: runbook 'ask Bob' is not an http(s) URL" in \
         " ".join(line.lstrip("# ") for line in text.splitlines())
     assert cli(emulator, "validate", "--strict", out).exit_code == 0
+
+
+def test_an_out_file_that_cannot_be_written_is_one_sentence(emulator, tmp_path):
+    ui = UI(emulator)
+    search = ui.monitor("Search is slow", "GET /api/search", critical=800)
+    ui.workflow("Ops", [search], [ui.slack()])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = blocker / "policies" / "alerts.yaml"
+    imported = cli(emulator, "import", "--out", out)
+    assert imported.exit_code == 1, imported.output
+    assert f"error: cannot write {out}: Not a directory." in imported.stderr
+    assert "Traceback" not in imported.output

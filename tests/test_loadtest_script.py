@@ -158,3 +158,14 @@ def test_the_policy_file_missing_is_one_clear_error(tmp_path) -> None:
     assert result.exit_code == 1
     assert "no such file" in result.stderr and "Traceback" not in result.output
     assert os.path.exists(tmp_path) and not (tmp_path / "nope.yaml").exists()
+
+
+def test_out_that_cannot_be_written_is_one_sentence(tmp_path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = blocker / "scripts" / "x.js"
+    result = runner.invoke(app, ["loadtest", "script", str(POLICIES / "critical-endpoints.yaml"),
+                                 "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"error: cannot write {out}: Not a directory." in result.stderr
+    assert "Traceback" not in result.output

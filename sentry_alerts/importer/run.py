@@ -25,6 +25,7 @@ from sentry_alerts.importer.entries import (
 )
 from sentry_alerts.importer.read import Reading, read_org, ui_base
 from sentry_alerts.importer.yaml_out import Rendered, render_policy
+from sentry_alerts.output_files import write_output
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -78,7 +79,7 @@ def run_import(*, org: str | None, projects: Sequence[str], backend: str, out: P
     if out is None:
         stdout.write(rendered.text)
     else:
-        _write(out, rendered.text)
+        write_output(out, rendered.text)
     where = str(out) if out is not None else "the policy above"
     shown = str(out) if out is not None else "FILE"
     say(f"Imported {_count(len(entries))} into {where}"
@@ -189,14 +190,6 @@ def _nothing_imported(reading: Reading, skipped: Sequence[Skipped]) -> str:
 
 def _count(n: int, what: str = "alert") -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise SentryAlertsError(f"cannot write {path}: {exc.strerror or exc}.") from None
 
 
 __all__ = ["policy_name_for", "prove", "run_import"]

@@ -38,6 +38,7 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
         def body() -> int:
             from sentry_alerts.loadtest.model import load_load_test
             from sentry_alerts.loadtest.script import render_script
+            from sentry_alerts.output_files import write_output
             from sentry_alerts.render import plural
 
             plan = load_load_test(policy)
@@ -45,7 +46,7 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
             if out is None:
                 typer.echo(text, nl=False)
                 return 0
-            _write(out, text)
+            write_output(out, text)
             typer.echo(f"Wrote {out} ({plural(len(plan.endpoints), 'endpoint')}); run it with "
                        f"`sentry-alerts loadtest run {policy} --base-url URL`.", err=True)
             return 0
@@ -148,13 +149,3 @@ def register_commands(app: typer.Typer, run_command: RunCommand) -> None:
             return serve(port=port, latency_ms=latency_ms)
 
         run_command(body)
-
-
-def _write(path: Path, text: str) -> None:
-    from sentry_alerts.errors import SentryAlertsError
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise SentryAlertsError(f"cannot write {path}: {exc.strerror or exc}.") from None
