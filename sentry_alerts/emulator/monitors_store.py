@@ -92,9 +92,3 @@ def owner_string(owner: Any) -> str | None:
     if isinstance(owner, dict):
         return f"{owner.get('type')}:{owner.get('id')}"
     return owner or None
-
-
-def owner_of(item: dict) -> str | None:
-    """The owner of a stored detector or workflow as "team:ID"/"user:ID" (for the client side
-    of tests and for out-of-band edits that set owner objects)."""
-    return owner_string(item.get("owner"))
